@@ -1,0 +1,98 @@
+package io.berth.server;
+
+import io.berth.registry.Registry;
+import io.berth.server.config.ServerConfig;
+import io.berth.server.http.RegistryChannelInitializer;
+import io.berth.server.http.Routes;
+import io.berth.storage.fs.FilesystemDriver;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The running registry: a Netty server over the registry services. Start with {@link #start}, stop with {@link #close}. */
+public final class RegistryServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RegistryServer.class);
+
+  private final EventLoopGroup bossGroup;
+  private final EventLoopGroup workerGroup;
+  private final ExecutorService storageExecutor;
+  private final Channel serverChannel;
+
+  private RegistryServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService storageExecutor,
+      Channel serverChannel) {
+    this.bossGroup = bossGroup;
+    this.workerGroup = workerGroup;
+    this.storageExecutor = storageExecutor;
+    this.serverChannel = serverChannel;
+  }
+
+  public static RegistryServer start(ServerConfig config) throws Exception {
+    Registry registry = new Registry(new FilesystemDriver(config.storage().filesystem().rootPath()));
+    // Storage calls block; they run here, never on an event loop (Netty 4.2 advises dispatching by hand).
+    ExecutorService storageExecutor =
+        Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-storage-", 0).factory());
+    EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    try {
+      Routes routes = new Routes(registry, config);
+      ServerBootstrap bootstrap = new ServerBootstrap()
+          .group(boss, workers)
+          .channel(NioServerSocketChannel.class)
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .childOption(ChannelOption.AUTO_READ, false)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new RegistryChannelInitializer(config.http(), routes, storageExecutor));
+      Channel channel = bootstrap.bind(parseAddress(config.http().addr())).sync().channel();
+      log.info("berth listening on {} (storage: filesystem {}, deletes {})", channel.localAddress(),
+          config.storage().filesystem().rootPath().toAbsolutePath(),
+          config.storage().delete().enabled() ? "enabled" : "disabled");
+      return new RegistryServer(boss, workers, storageExecutor, channel);
+    } catch (Exception e) {
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      storageExecutor.shutdownNow();
+      throw e;
+    }
+  }
+
+  /** {@code host:port}, {@code :port} (all addresses) or {@code [v6]:port}. */
+  static InetSocketAddress parseAddress(String addr) {
+    int colon = addr.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("http.addr must be host:port or :port, not " + addr);
+    }
+    String host = addr.substring(0, colon);
+    int port = Integer.parseInt(addr.substring(colon + 1));
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    return host.isEmpty() ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
+  }
+
+  public int port() {
+    return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+  }
+
+  /** The base URL on loopback, such as {@code http://127.0.0.1:5000}. */
+  public String baseUrl() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  @Override
+  public void close() {
+    serverChannel.close().syncUninterruptibly();
+    bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    storageExecutor.shutdown();
+  }
+}

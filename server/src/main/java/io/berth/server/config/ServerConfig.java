@@ -1,0 +1,57 @@
+package io.berth.server.config;
+
+import java.nio.file.Path;
+
+/**
+ * Berth's configuration, as read from YAML (keys are lower-case, with no separators, like distribution's)
+ * and from {@code BERTH_*} environment variables. The defaults are the embedded default: filesystem storage
+ * in {@code ./data}, port 5000, no auth.
+ */
+public record ServerConfig(Http http, Storage storage, Log log) {
+
+  public static final ServerConfig DEFAULTS = new ServerConfig(
+      new Http(":5000", 60, 30, 16384, 4096),
+      new Storage(new Filesystem("./data"), new Delete(false)),
+      new Log("info"));
+
+  /**
+   * @param addr where to listen: {@code host:port}, {@code :port} for all addresses, {@code [::1]:port}
+   * @param idletimeout seconds a connection may sit idle (no request in progress) before it is closed
+   * @param headertimeout seconds a client has to send a request's headers once it has started them
+   * @param maxheadersize the largest request header block in bytes; larger gets 431
+   * @param maxinitiallinelength the longest request line in bytes; longer gets 414
+   */
+  public record Http(String addr, int idletimeout, int headertimeout, int maxheadersize, int maxinitiallinelength) {}
+
+  public record Storage(Filesystem filesystem, Delete delete) {}
+
+  /** @param root the directory that holds all registry data */
+  public record Filesystem(String root) {
+    public Path rootPath() {
+      return Path.of(root);
+    }
+  }
+
+  /** @param enabled whether DELETE of manifests, tags and blobs is allowed (distribution's storage.delete) */
+  public record Delete(boolean enabled) {}
+
+  /** @param level trace, debug, info, warn or error */
+  public record Log(String level) {}
+
+  public ServerConfig withAddr(String addr) {
+    return new ServerConfig(new Http(addr, http.idletimeout, http.headertimeout, http.maxheadersize,
+        http.maxinitiallinelength), storage, log);
+  }
+
+  public ServerConfig withFilesystemRoot(Path root) {
+    return new ServerConfig(http, new Storage(new Filesystem(root.toString()), storage.delete), log);
+  }
+
+  public ServerConfig withDeleteEnabled(boolean enabled) {
+    return new ServerConfig(http, new Storage(storage.filesystem, new Delete(enabled)), log);
+  }
+
+  public ServerConfig withHttp(Http http) {
+    return new ServerConfig(http, storage, log);
+  }
+}

@@ -1,0 +1,89 @@
+package io.berth.server.http;
+
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.List;
+import java.util.Map;
+
+/** One request as handlers see it: method, headers, the path's parts and the query. */
+public final class Exchange {
+  private final HttpRequest request;
+  private final Map<String, String> pathParams;
+  private final QueryStringDecoder query;
+
+  Exchange(HttpRequest request, Map<String, String> pathParams, QueryStringDecoder query) {
+    this.request = request;
+    this.pathParams = pathParams;
+    this.query = query;
+  }
+
+  public HttpMethod method() {
+    return request.method();
+  }
+
+  public boolean isHead() {
+    return HttpMethod.HEAD.equals(request.method());
+  }
+
+  public String header(CharSequence name) {
+    return request.headers().get(name);
+  }
+
+  /** Every value of a header that may be sent several times. */
+  public List<String> headers(CharSequence name) {
+    return request.headers().getAll(name);
+  }
+
+  public String pathParam(String name) {
+    return pathParams.get(name);
+  }
+
+  /** The repository named in the path, validated. */
+  public RepositoryName repository() {
+    return RepositoryName.parse(pathParams.get("name"));
+  }
+
+  /** A query parameter's first value, or null. */
+  public String param(String name) {
+    List<String> values = query.parameters().get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  public List<String> params(String name) {
+    return query.parameters().getOrDefault(name, List.of());
+  }
+
+  /** A non-negative integer parameter, or null when absent. */
+  public Integer intParam(String name, ErrorCode onInvalid) {
+    String v = param(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new RegistryException(onInvalid, "invalid " + name + ": " + v);
+    }
+  }
+
+  /** The request's declared body length, or -1 when it did not declare one (chunked). */
+  public long contentLength() {
+    String v = request.headers().get("Content-Length");
+    if (v == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

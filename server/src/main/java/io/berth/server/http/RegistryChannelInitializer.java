@@ -1,0 +1,40 @@
+package io.berth.server.http;
+
+import io.berth.server.config.ServerConfig;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.flow.FlowControlHandler;
+import io.netty.handler.stream.ChunkedWriteHandler;
+import java.util.concurrent.Executor;
+
+/** The pipeline of every connection: decoder, encoder, one-message-per-read flow control, chunked writes, dispatch. */
+public final class RegistryChannelInitializer extends ChannelInitializer<SocketChannel> {
+  /** Largest body piece handed on at once; bounds memory per connection. */
+  private static final int MAX_CHUNK_SIZE = 64 * 1024;
+
+  private final ServerConfig.Http http;
+  private final Routes routes;
+  private final Executor storage;
+
+  public RegistryChannelInitializer(ServerConfig.Http http, Routes routes, Executor storage) {
+    this.http = http;
+    this.routes = routes;
+    this.storage = storage;
+  }
+
+  @Override
+  protected void initChannel(SocketChannel ch) {
+    HttpDecoderConfig decoder = new HttpDecoderConfig()
+        .setMaxInitialLineLength(http.maxinitiallinelength())
+        .setMaxHeaderSize(http.maxheadersize())
+        .setMaxChunkSize(MAX_CHUNK_SIZE);
+    ch.pipeline()
+        .addLast("decoder", new StrictRequestDecoder(decoder))
+        .addLast("encoder", new HttpResponseEncoder())
+        .addLast("flow", new FlowControlHandler())
+        .addLast("chunked", new ChunkedWriteHandler())
+        .addLast("dispatch", new RequestDispatcher(routes, storage, http.idletimeout()));
+  }
+}

@@ -1,0 +1,303 @@
+package io.berth.server.http;
+
+import io.berth.oci.ErrorCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives one connection, one request at a time. Auto-read is off: the event loop asks the socket for the next
+ * message only when the previous one is dealt with, so a body is read no faster than storage takes it. The event
+ * loop parses and routes; every handler call runs on the storage executor, in order.
+ *
+ * <p>Per request: head in → {@link Endpoint#begin} (executor) → {@code 100 Continue} if asked → body chunks →
+ * {@link BodyHandler#onContent} (executor, one at a time) → {@link BodyHandler#end} → response written → next
+ * request. A request refused at {@code begin} is answered before its body is read; the connection is then
+ * closed if a body was on its way, since reading it would be wasted.
+ */
+final class RequestDispatcher extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+
+  private enum State { AWAITING_REQUEST, BEGINNING, READING_BODY, ANSWERING, DISCARDING_BODY, CLOSED }
+
+  private final Routes routes;
+  private final Executor storage;
+  private final int idleTimeoutSeconds;
+
+  private State state = State.AWAITING_REQUEST;
+  private HttpRequest request;
+  private boolean keepAlive;
+  private BodyHandler body;
+  private ScheduledFuture<?> idleTimer;
+
+  RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds) {
+    this.routes = routes;
+    this.storage = storage;
+    this.idleTimeoutSeconds = idleTimeoutSeconds;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    awaitRequest(ctx);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (msg instanceof HttpRequest req) {
+        onRequest(ctx, req);
+      }
+      if (msg instanceof HttpContent content) {
+        onContent(ctx, content);
+        return; // ownership passed on
+      }
+    } catch (RuntimeException e) {
+      log.error("dispatch failed", e);
+      ctx.close();
+    }
+    ReferenceCountUtil.release(msg);
+  }
+
+  private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
+    cancelIdleTimer();
+    request = req;
+    keepAlive = HttpUtil.isKeepAlive(req);
+    DecoderResult result = req.decoderResult();
+    if (result.isFailure()) {
+      refuseMalformed(ctx, result.cause());
+      return;
+    }
+    String expect = req.headers().get(HttpHeaderNames.EXPECT);
+    if (expect != null && !HttpUtil.is100ContinueExpected(req)) {
+      answerEarly(ctx, Response.status(HttpResponseStatus.EXPECTATION_FAILED));
+      return;
+    }
+    QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+    Routes.Match match;
+    try {
+      match = routes.match(req.method(), uri.rawPath());
+    } catch (RuntimeException e) {
+      answerEarly(ctx, ErrorResponses.of(e));
+      return;
+    }
+    Exchange exchange = new Exchange(req, match.pathParams(), uri);
+    state = State.BEGINNING;
+    storage.execute(() -> {
+      try {
+        BodyHandler handler = match.endpoint().begin(exchange);
+        ctx.executor().execute(() -> bodyStarts(ctx, handler));
+      } catch (Throwable e) {
+        ctx.executor().execute(() -> answerEarly(ctx, ErrorResponses.of(e)));
+      }
+    });
+  }
+
+  private void bodyStarts(ChannelHandlerContext ctx, BodyHandler handler) {
+    if (state == State.CLOSED) {
+      storage.execute(handler::abort);
+      return;
+    }
+    body = handler;
+    state = State.READING_BODY;
+    if (HttpUtil.is100ContinueExpected(request)) {
+      ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+    }
+    ctx.read();
+  }
+
+  private void onContent(ChannelHandlerContext ctx, HttpContent content) {
+    if (state == State.DISCARDING_BODY) {
+      boolean last = content instanceof LastHttpContent;
+      content.release();
+      if (last) {
+        awaitRequest(ctx);
+      } else {
+        ctx.read();
+      }
+      return;
+    }
+    if (state != State.READING_BODY) {
+      content.release();
+      return;
+    }
+    if (content.decoderResult().isFailure()) {
+      content.release();
+      BodyHandler handler = body;
+      body = null;
+      storage.execute(handler::abort);
+      keepAlive = false;
+      state = State.ANSWERING;
+      send(ctx, ErrorResponses.of(ErrorCode.BLOB_UPLOAD_INVALID, 400, "malformed request body"));
+      return;
+    }
+    boolean last = content instanceof LastHttpContent;
+    BodyHandler handler = body;
+    if (last) {
+      state = State.ANSWERING;
+    }
+    storage.execute(() -> {
+      Response response = null;
+      Throwable failure = null;
+      try {
+        ByteBuf buf = content.content();
+        if (buf.isReadable()) {
+          handler.onContent(buf);
+        }
+        if (last) {
+          response = handler.end();
+        }
+      } catch (Throwable e) {
+        failure = e;
+        handler.abort();
+      } finally {
+        content.release();
+      }
+      Response answer = failure != null ? ErrorResponses.of(failure) : response;
+      boolean bodyLeft = failure != null && !last;
+      ctx.executor().execute(() -> {
+        if (state == State.CLOSED) {
+          return;
+        }
+        if (answer == null) {
+          ctx.read();
+          return;
+        }
+        body = null;
+        if (bodyLeft) {
+          keepAlive = false; // the rest of the body is unread: end the connection rather than read it
+        }
+        state = State.ANSWERING;
+        send(ctx, answer);
+      });
+    });
+  }
+
+  /** Answers before the body was read (refused at routing or at begin). */
+  private void answerEarly(ChannelHandlerContext ctx, Response response) {
+    if (state == State.CLOSED) {
+      return;
+    }
+    if (expectsBody(request)) {
+      keepAlive = false; // its body is unread: end the connection rather than read it
+    }
+    state = State.ANSWERING;
+    send(ctx, response, keepAlive);
+  }
+
+  private void refuseMalformed(ChannelHandlerContext ctx, Throwable cause) {
+    keepAlive = false;
+    state = State.ANSWERING;
+    Response response;
+    if (cause instanceof TooLongHttpLineException) {
+      response = ErrorResponses.of(ErrorCode.UNSUPPORTED, 414, "request line too long");
+    } else if (cause instanceof TooLongHttpHeaderException) {
+      response = ErrorResponses.of(ErrorCode.UNSUPPORTED, 431, "request headers too large");
+    } else if (cause instanceof TooLongFrameException) {
+      response = ErrorResponses.of(ErrorCode.UNSUPPORTED, 400, "request too large");
+    } else {
+      response = ErrorResponses.of(ErrorCode.UNSUPPORTED, 400, "malformed request: " + cause.getMessage());
+    }
+    send(ctx, response);
+  }
+
+  private void send(ChannelHandlerContext ctx, Response response) {
+    send(ctx, response, false);
+  }
+
+  /**
+   * Writes the response on the storage executor (opening a blob may block) and then moves to the next request.
+   *
+   * @param thenDiscardBody the request's body (if any) is still to be read and dropped before the next request
+   */
+  private void send(ChannelHandlerContext ctx, Response response, boolean thenDiscardBody) {
+    boolean head = HttpMethod.HEAD.equals(request.method());
+    boolean alive = keepAlive;
+    storage.execute(() -> {
+      try {
+        ResponseWriter.write(ctx, response, head, alive).addListener(f -> ctx.executor().execute(() -> {
+          if (!f.isSuccess() || !alive) {
+            ctx.close();
+          } else if (thenDiscardBody) {
+            state = State.DISCARDING_BODY;
+            ctx.read();
+          } else {
+            awaitRequest(ctx);
+          }
+        }));
+      } catch (Throwable e) {
+        log.warn("could not write response", e);
+        ctx.executor().execute(() -> {
+          if (response.body() instanceof Response.BlobRange) {
+            // Headers not sent yet: the blob vanished between stat and open.
+            send(ctx, ErrorResponses.of(e), false);
+          } else {
+            ctx.close();
+          }
+        });
+      }
+    });
+  }
+
+  private void awaitRequest(ChannelHandlerContext ctx) {
+    state = State.AWAITING_REQUEST;
+    request = null;
+    body = null;
+    idleTimer = ctx.executor().schedule(() -> {
+      if (state == State.AWAITING_REQUEST) {
+        ctx.close();
+      }
+    }, idleTimeoutSeconds, TimeUnit.SECONDS);
+    ctx.read();
+  }
+
+  private void cancelIdleTimer() {
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
+    }
+  }
+
+  private static boolean expectsBody(HttpRequest req) {
+    return HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    state = State.CLOSED;
+    cancelIdleTimer();
+    BodyHandler handler = body;
+    body = null;
+    if (handler != null) {
+      storage.execute(handler::abort); // a client gone mid-upload: what it sent stays, resumable
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("connection error: {}", cause.toString());
+    ctx.close();
+  }
+}

@@ -1,0 +1,80 @@
+package io.berth.server.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.stream.ChunkedNioFile;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * Writes a {@link Response}. Blob bodies are opened here on the storage executor and then handed to Netty:
+ * a local file goes out zero-copy ({@link DefaultFileRegion}, sendfile) on plain connections and as chunks
+ * under TLS; other storage streams with backpressure ({@link StorageChunkedInput}).
+ */
+final class ResponseWriter {
+  static final String API_VERSION_HEADER = "Docker-Distribution-API-Version";
+  private static final int CHUNK_SIZE = 64 * 1024;
+
+  private ResponseWriter() {}
+
+  /**
+   * Writes the response. May block opening storage: call on the storage executor.
+   *
+   * @return the future of the last write
+   */
+  static ChannelFuture write(ChannelHandlerContext ctx, Response response, boolean head, boolean keepAlive)
+      throws IOException {
+    var headers = response.headers();
+    headers.set(API_VERSION_HEADER, "registry/2.0");
+    headers.set(HttpHeaderNames.CONTENT_LENGTH, response.contentLength());
+    if (!keepAlive) {
+      headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    }
+    if (head || response.body() instanceof Response.Empty) {
+      var full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.EMPTY_BUFFER);
+      full.headers().set(headers);
+      return ctx.writeAndFlush(full);
+    }
+    return switch (response.body()) {
+      case Response.Bytes b -> {
+        var full = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, response.status(), Unpooled.wrappedBuffer(b.bytes()));
+        full.headers().set(headers);
+        yield ctx.writeAndFlush(full);
+      }
+      case Response.BlobRange r -> writeBlob(ctx, response, r);
+      case Response.Empty e -> throw new IllegalStateException("handled above");
+    };
+  }
+
+  private static ChannelFuture writeBlob(ChannelHandlerContext ctx, Response response, Response.BlobRange range)
+      throws IOException {
+    var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
+    head.headers().set(response.headers());
+    Optional<Path> file = range.blob().localFile();
+    if (file.isPresent()) {
+      FileChannel channel = FileChannel.open(file.get(), StandardOpenOption.READ);
+      ctx.write(head);
+      if (ctx.pipeline().get(SslHandler.class) == null) {
+        ctx.write(new DefaultFileRegion(channel, range.offset(), range.length()));
+        return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+      }
+      return ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(channel, range.offset(), range.length(), CHUNK_SIZE)));
+    }
+    var input = new StorageChunkedInput(range.blob().open(range.offset()), range.length(), CHUNK_SIZE);
+    ctx.write(head);
+    return ctx.writeAndFlush(new HttpChunkedInput(input));
+  }
+}

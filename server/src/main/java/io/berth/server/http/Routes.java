@@ -1,0 +1,106 @@
+package io.berth.server.http;
+
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.registry.Registry;
+import io.berth.server.config.ServerConfig;
+import io.berth.server.handlers.BlobHandlers;
+import io.berth.server.handlers.CatalogHandler;
+import io.berth.server.handlers.ManifestHandlers;
+import io.berth.server.handlers.PingHandler;
+import io.berth.server.handlers.ReferrersHandler;
+import io.berth.server.handlers.TagsHandler;
+import io.berth.server.handlers.UploadHandlers;
+import io.netty.handler.codec.http.HttpMethod;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The route table, one line per endpoint of the distribution-spec (end-N are the spec's endpoint ids).
+ * Path parts are matched raw, never percent-decoded: an encoded '/' or '.' stays in the name and fails its grammar.
+ */
+public final class Routes {
+  private static final HttpMethod GET = HttpMethod.GET;
+  private static final HttpMethod HEAD = HttpMethod.HEAD;
+  private static final HttpMethod PUT = HttpMethod.PUT;
+  private static final HttpMethod POST = HttpMethod.POST;
+  private static final HttpMethod PATCH = HttpMethod.PATCH;
+  private static final HttpMethod DELETE = HttpMethod.DELETE;
+
+  private record Route(Pattern pattern, List<String> groups, Map<HttpMethod, Endpoint> endpoints) {}
+
+  /** A matched request: the endpoint and the path's named parts. */
+  public record Match(Endpoint endpoint, Map<String, String> pathParams) {}
+
+  private final List<Route> table;
+
+  public Routes(Registry registry, ServerConfig config) {
+    boolean deletes = config.storage().delete().enabled();
+    PingHandler ping = new PingHandler();
+    BlobHandlers blobs = new BlobHandlers(registry, deletes);
+    UploadHandlers uploads = new UploadHandlers(registry);
+    ManifestHandlers manifests = new ManifestHandlers(registry, deletes);
+    TagsHandler tags = new TagsHandler(registry);
+    CatalogHandler catalog = new CatalogHandler(registry);
+    ReferrersHandler referrers = new ReferrersHandler(registry);
+    table = List.of(
+        route("/v2/?", Map.of(                                                       // end-1
+            GET, Endpoint.noBody(ping::handle), HEAD, Endpoint.noBody(ping::handle))),
+        route("/v2/_catalog", Map.of(GET, Endpoint.noBody(catalog::handle))),
+        route("/v2/(?<name>.+)/tags/list", Map.of(GET, Endpoint.noBody(tags::handle))), // end-8a/8b
+        route("/v2/(?<name>.+)/manifests/(?<reference>[^/]+)", Map.of(
+            GET, Endpoint.noBody(manifests::get),                                     // end-3
+            HEAD, Endpoint.noBody(manifests::get),                                    // end-3
+            PUT, manifests.put(),                                                     // end-7
+            DELETE, Endpoint.noBody(manifests::delete))),                             // end-9
+        route("/v2/(?<name>.+)/blobs/uploads/?", Map.of(POST, uploads::post)),        // end-4a/4b/11
+        route("/v2/(?<name>.+)/blobs/uploads/(?<uuid>[^/]+)", Map.of(
+            PATCH, uploads::patch,                                                    // end-5
+            PUT, uploads::put,                                                        // end-6
+            GET, Endpoint.noBody(uploads::status),                                    // end-13
+            DELETE, Endpoint.noBody(uploads::cancel))),
+        route("/v2/(?<name>.+)/blobs/(?<digest>[^/]+)", Map.of(
+            GET, Endpoint.noBody(blobs::get),                                         // end-2
+            HEAD, Endpoint.noBody(blobs::get),                                        // end-2
+            DELETE, Endpoint.noBody(blobs::delete))),                                 // end-10
+        route("/v2/(?<name>.+)/referrers/(?<digest>[^/]+)", Map.of(
+            GET, Endpoint.noBody(referrers::handle))));                               // end-12a/12b
+  }
+
+  private static Route route(String regex, Map<HttpMethod, Endpoint> endpoints) {
+    Pattern p = Pattern.compile(regex);
+    List<String> groups = Pattern.compile("\\(\\?<([a-z]+)>").matcher(regex).results().map(r -> r.group(1)).toList();
+    return new Route(p, groups, endpoints);
+  }
+
+  /**
+   * Finds the endpoint for a request.
+   *
+   * @throws RegistryException 404 when no route matches, 405 UNSUPPORTED when the route has no such method
+   */
+  public Match match(HttpMethod method, String rawPath) {
+    for (Route route : table) {
+      Matcher m = route.pattern.matcher(rawPath);
+      if (!m.matches()) {
+        continue;
+      }
+      Endpoint endpoint = route.endpoints.get(method);
+      if (endpoint == null) {
+        throw new RegistryException(ErrorCode.UNSUPPORTED, "method " + method + " not allowed on " + rawPath);
+      }
+      Map<String, String> params = new HashMap<>();
+      for (String g : route.groups) {
+        params.put(g, m.group(g));
+      }
+      return new Match(endpoint, params);
+    }
+    throw new RegistryException(ErrorCode.NAME_UNKNOWN, 404, "no such endpoint: " + abbreviate(rawPath));
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+  }
+}

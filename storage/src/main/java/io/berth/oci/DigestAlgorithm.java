@@ -1,0 +1,47 @@
+package io.berth.oci;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+
+/** The content digest algorithms the registry accepts (OCI image-spec "Registered algorithms"). */
+public enum DigestAlgorithm {
+  SHA256("sha256", "SHA-256", 64),
+  SHA512("sha512", "SHA-512", 128);
+
+  private final String id;
+  private final String jcaName;
+  private final int hexLength;
+
+  DigestAlgorithm(String id, String jcaName, int hexLength) {
+    this.id = id;
+    this.jcaName = jcaName;
+    this.hexLength = hexLength;
+  }
+
+  /** The name used in digest strings and in {@code ?digest-algorithm=}, such as {@code sha256}. */
+  public String id() {
+    return id;
+  }
+
+  public int hexLength() {
+    return hexLength;
+  }
+
+  public MessageDigest newMessageDigest() {
+    try {
+      return MessageDigest.getInstance(jcaName);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has " + jcaName, e);
+    }
+  }
+
+  public static Optional<DigestAlgorithm> byId(String id) {
+    for (DigestAlgorithm a : values()) {
+      if (a.id.equals(id)) {
+        return Optional.of(a);
+      }
+    }
+    return Optional.empty();
+  }
+}

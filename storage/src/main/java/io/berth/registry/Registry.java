@@ -1,0 +1,50 @@
+package io.berth.registry;
+
+import io.berth.oci.RepositoryName;
+import io.berth.storage.StorageDriver;
+import io.berth.storage.StoragePaths;
+import java.io.IOException;
+
+/** The registry's services over one storage backend. */
+public final class Registry {
+  private final StorageDriver driver;
+  private final BlobStore blobs;
+  private final UploadService uploads;
+  private final TagStore tags;
+  private final ManifestStore manifests;
+  private final Catalog catalog;
+
+  public Registry(StorageDriver driver) {
+    this.driver = driver;
+    this.blobs = new BlobStore(driver);
+    this.uploads = new UploadService(driver, blobs);
+    this.tags = new TagStore(driver);
+    this.manifests = new ManifestStore(driver, blobs, tags);
+    this.catalog = new Catalog(driver);
+  }
+
+  public BlobStore blobs() {
+    return blobs;
+  }
+
+  public UploadService uploads() {
+    return uploads;
+  }
+
+  public TagStore tags() {
+    return tags;
+  }
+
+  public ManifestStore manifests() {
+    return manifests;
+  }
+
+  public Catalog catalog() {
+    return catalog;
+  }
+
+  /** True when anything was ever stored in the repository. */
+  public boolean repositoryExists(RepositoryName name) throws IOException {
+    return !driver.list(StoragePaths.repository(name)).isEmpty();
+  }
+}

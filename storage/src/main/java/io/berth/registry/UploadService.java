@@ -1,0 +1,252 @@
+package io.berth.registry;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.berth.oci.Digest;
+import io.berth.oci.DigestAlgorithm;
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
+import io.berth.storage.FileWriter;
+import io.berth.storage.PathNotFoundException;
+import io.berth.storage.StorageDriver;
+import io.berth.storage.StoragePaths;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+
+/**
+ * Blob upload sessions. Their bytes live in storage, so an upload survives a restart and continues; the
+ * running hash lives in memory only to spare re-reading the bytes at completion, and is rebuilt from the
+ * stored bytes when it is missing or stale.
+ */
+public final class UploadService {
+  private static final Pattern UUID_PATTERN = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+  private final StorageDriver driver;
+  private final BlobStore blobs;
+  /** Running hashes by upload id; losing one only costs a re-read. */
+  private final Cache<String, RunningHash> hashes =
+      Caffeine.newBuilder().maximumSize(10_000).expireAfterAccess(Duration.ofHours(1)).build();
+  /** Uploads being written right now; a second writer to the same upload is refused. */
+  private final Set<String> busy = ConcurrentHashMap.newKeySet();
+
+  public UploadService(StorageDriver driver, BlobStore blobs) {
+    this.driver = driver;
+    this.blobs = blobs;
+  }
+
+  /** Starts a session; returns its id. */
+  public String start(RepositoryName repository, DigestAlgorithm algorithm) throws IOException {
+    String uuid = UUID.randomUUID().toString();
+    driver.putContent(StoragePaths.uploadStartedAt(repository, uuid),
+        Instant.now().toString().getBytes(StandardCharsets.US_ASCII));
+    hashes.put(uuid, new RunningHash(algorithm));
+    return uuid;
+  }
+
+  /** Bytes received so far. */
+  public long offset(RepositoryName repository, String uuid) throws IOException {
+    requireExists(repository, uuid);
+    return driver.size(StoragePaths.uploadData(repository, uuid)).orElse(0L);
+  }
+
+  /**
+   * Opens the session for appending one request body.
+   *
+   * @param expectedOffset where the client says this chunk starts ({@code Content-Range}), or null when it
+   *     did not say (docker and containerd stream the whole blob in one PATCH without it)
+   * @throws RegistryException RANGE_INVALID (416) when the chunk does not start where the upload ends
+   */
+  public Appender append(RepositoryName repository, String uuid, Long expectedOffset) throws IOException {
+    requireExists(repository, uuid);
+    if (!busy.add(uuid)) {
+      throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload " + uuid + " is being written by another request");
+    }
+    try {
+      FileWriter writer = driver.appender(StoragePaths.uploadData(repository, uuid));
+      if (expectedOffset != null && expectedOffset != writer.size()) {
+        long size = writer.size();
+        writer.close();
+        throw new RegistryException(ErrorCode.RANGE_INVALID,
+            "chunk starts at " + expectedOffset + " but the upload has " + size + " bytes");
+      }
+      RunningHash hash = hashes.getIfPresent(uuid);
+      if (hash != null && hash.offset != writer.size()) {
+        hash = null; // stale: bytes were written without it (another instance, a failed write); rebuilt at completion
+        hashes.invalidate(uuid);
+      }
+      return new Appender(uuid, writer, hash);
+    } catch (IOException | RuntimeException e) {
+      busy.remove(uuid);
+      throw e;
+    }
+  }
+
+  /**
+   * Finishes the upload: verifies the digest, publishes the blob under it and links it into the repository.
+   * On a mismatch nothing is stored and the session is discarded.
+   */
+  public StoredBlob complete(RepositoryName repository, String uuid, Digest expected) throws IOException {
+    requireExists(repository, uuid);
+    if (!busy.add(uuid)) {
+      throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload " + uuid + " is being written by another request");
+    }
+    try {
+      String data = StoragePaths.uploadData(repository, uuid);
+      long size = driver.size(data).orElse(-1L);
+      if (size < 0) {
+        driver.putContent(data, new byte[0]);
+        size = 0;
+      }
+      Digest actual = digestOf(uuid, data, size, expected.algorithm());
+      if (!actual.equals(expected)) {
+        cancelQuietly(repository, uuid);
+        throw new RegistryException(ErrorCode.DIGEST_INVALID,
+            "upload content has digest " + actual + ", not " + expected);
+      }
+      if (blobs.contentExists(expected)) {
+        driver.delete(data); // already stored, from this or another repository: keep one copy
+      } else {
+        driver.move(data, StoragePaths.blobData(expected));
+      }
+      blobs.link(repository, expected);
+      driver.delete(StoragePaths.upload(repository, uuid));
+      hashes.invalidate(uuid);
+      return new StoredBlob(expected, size, driver);
+    } finally {
+      busy.remove(uuid);
+    }
+  }
+
+  /** Cancels the upload and deletes what it received. */
+  public void cancel(RepositoryName repository, String uuid) throws IOException {
+    requireExists(repository, uuid);
+    cancelQuietly(repository, uuid);
+  }
+
+  private void cancelQuietly(RepositoryName repository, String uuid) throws IOException {
+    hashes.invalidate(uuid);
+    driver.delete(StoragePaths.upload(repository, uuid));
+  }
+
+  private void requireExists(RepositoryName repository, String uuid) throws IOException {
+    if (uuid == null || !UUID_PATTERN.matcher(uuid).matches()
+        || driver.size(StoragePaths.uploadStartedAt(repository, uuid)).isEmpty()) {
+      throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown: " + uuid);
+    }
+  }
+
+  private Digest digestOf(String uuid, String data, long size, DigestAlgorithm algorithm) throws IOException {
+    RunningHash hash = hashes.getIfPresent(uuid);
+    if (hash != null && hash.algorithm == algorithm && hash.offset == size) {
+      return hash.snapshot();
+    }
+    MessageDigest md = algorithm.newMessageDigest();
+    ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+    try (SeekableByteChannel ch = driver.reader(data, 0)) {
+      while (ch.read(buf) >= 0) {
+        buf.flip();
+        md.update(buf);
+        buf.clear();
+      }
+    } catch (PathNotFoundException e) {
+      // empty upload
+    }
+    return Digest.finish(algorithm, md);
+  }
+
+  /** Appends one request's body to an upload. Not thread-safe: one caller at a time, as the body arrives. */
+  public final class Appender implements AutoCloseable {
+    private final String uuid;
+    private final FileWriter writer;
+    private RunningHash hash;
+    private boolean closed;
+
+    private Appender(String uuid, FileWriter writer, RunningHash hash) {
+      this.uuid = uuid;
+      this.writer = writer;
+      this.hash = hash;
+    }
+
+    public void write(ByteBuffer chunk) throws IOException {
+      ByteBuffer forHash = chunk.duplicate();
+      try {
+        writer.write(chunk);
+      } catch (IOException e) {
+        dropHash();
+        throw e;
+      }
+      if (hash != null) {
+        hash.update(forHash);
+      }
+    }
+
+    /** Bytes in the upload so far. */
+    public long size() {
+      return writer.size();
+    }
+
+    /** Makes the received bytes durable and ends this append. */
+    public long commit() throws IOException {
+      try {
+        writer.commit();
+        return writer.size();
+      } finally {
+        close();
+      }
+    }
+
+    /** Ends this append. Bytes already written stay; the upload can go on from its new offset. */
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        writer.close();
+      } finally {
+        busy.remove(uuid);
+      }
+    }
+
+    private void dropHash() {
+      hash = null;
+      hashes.invalidate(uuid);
+    }
+  }
+
+  /** A hash of an upload's first {@code offset} bytes. */
+  private static final class RunningHash {
+    final DigestAlgorithm algorithm;
+    final MessageDigest md;
+    long offset;
+
+    RunningHash(DigestAlgorithm algorithm) {
+      this.algorithm = algorithm;
+      this.md = algorithm.newMessageDigest();
+    }
+
+    synchronized void update(ByteBuffer bytes) {
+      offset += bytes.remaining();
+      md.update(bytes);
+    }
+
+    synchronized Digest snapshot() {
+      try {
+        return Digest.finish(algorithm, (MessageDigest) md.clone());
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("JDK SHA digests are cloneable", e);
+      }
+    }
+  }
+}

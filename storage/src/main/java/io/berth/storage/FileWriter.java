@@ -1,0 +1,20 @@
+package io.berth.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** Appends to one stored file; see {@link StorageDriver#appender}. Closing without commit keeps what was written but promises nothing. */
+public interface FileWriter extends AutoCloseable {
+
+  /** Writes all of {@code src}. */
+  void write(ByteBuffer src) throws IOException;
+
+  /** The file's size, including what this writer wrote. */
+  long size();
+
+  /** Makes everything written durable. */
+  void commit() throws IOException;
+
+  @Override
+  void close() throws IOException;
+}

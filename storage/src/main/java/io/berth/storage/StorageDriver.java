@@ -1,0 +1,55 @@
+package io.berth.storage;
+
+import java.io.IOException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where the registry keeps its bytes: a small path-to-bytes contract that knows nothing of OCI or HTTP.
+ * Paths are relative, '/'-separated, built only by {@link StoragePaths}. Every call may block: callers keep
+ * them off event-loop threads.
+ *
+ * <p>The contract every backend keeps (and the shared contract tests check): a path written with
+ * {@link #putContent}, a committed {@link FileWriter} or {@link #move} is visible whole or not at all, and
+ * once the call returns it survives a crash.
+ */
+public interface StorageDriver {
+
+  /** Size of the file at {@code path}, or empty when there is none. */
+  Optional<Long> size(String path) throws IOException;
+
+  /** The whole content of a small file. */
+  byte[] getContent(String path) throws IOException, PathNotFoundException;
+
+  /** Writes a small file atomically, replacing what was there. */
+  void putContent(String path, byte[] content) throws IOException;
+
+  /** Opens a file for reading, positioned at {@code offset}. */
+  SeekableByteChannel reader(String path, long offset) throws IOException, PathNotFoundException;
+
+  /**
+   * Opens a writer that appends to {@code path} (created if missing). What it writes is durable once
+   * {@link FileWriter#commit} returns.
+   */
+  FileWriter appender(String path) throws IOException;
+
+  /** Names of the direct children of a directory, sorted; empty when the directory does not exist. */
+  List<String> list(String directory) throws IOException;
+
+  /**
+   * Moves a file atomically, replacing any file at {@code destination}. Parent directories are created.
+   *
+   * @throws PathNotFoundException when {@code source} does not exist
+   */
+  void move(String source, String destination) throws IOException;
+
+  /** Deletes a file or a whole directory tree; a missing path is not an error. */
+  void delete(String path) throws IOException;
+
+  /** A local file for zero-copy transfer, when this backend keeps files on a local filesystem. */
+  default Optional<Path> localFile(String path) {
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,248 @@
+package io.berth.storage.fs;
+
+import io.berth.storage.FileWriter;
+import io.berth.storage.PathNotFoundException;
+import io.berth.storage.StorageDriver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Keeps files under a root directory. Every replacement is a write to a temporary file in the target's
+ * directory, fsync, atomic rename and fsync of the directory: a crash leaves the old file or the new one,
+ * never a torn one.
+ */
+public final class FilesystemDriver implements StorageDriver {
+  /** Temporary files start with this; {@link #list} hides them. Repository names can't start with '.'. */
+  static final String TEMP_PREFIX = ".tmp-";
+
+  private final Path root;
+
+  public FilesystemDriver(Path root) throws IOException {
+    this.root = Files.createDirectories(root).toRealPath();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public Optional<Long> size(String path) throws IOException {
+    try {
+      BasicFileAttributes attrs = Files.readAttributes(resolve(path), BasicFileAttributes.class);
+      return attrs.isRegularFile() ? Optional.of(attrs.size()) : Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public byte[] getContent(String path) throws IOException {
+    try {
+      return Files.readAllBytes(resolve(path));
+    } catch (NoSuchFileException e) {
+      throw new PathNotFoundException(path);
+    }
+  }
+
+  @Override
+  public void putContent(String path, byte[] content) throws IOException {
+    Path target = resolve(path);
+    Path dir = Files.createDirectories(target.getParent());
+    Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
+    try {
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      atomicMove(temp, target);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+    fsyncDirectory(dir);
+  }
+
+  @Override
+  public SeekableByteChannel reader(String path, long offset) throws IOException {
+    try {
+      FileChannel ch = FileChannel.open(resolve(path), StandardOpenOption.READ);
+      ch.position(offset);
+      return ch;
+    } catch (NoSuchFileException e) {
+      throw new PathNotFoundException(path);
+    }
+  }
+
+  @Override
+  public FileWriter appender(String path) throws IOException {
+    Path target = resolve(path);
+    Path dir = target.getParent();
+    boolean created = !Files.exists(target);
+    Files.createDirectories(dir);
+    FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    ch.position(ch.size());
+    return new Appender(ch, created ? dir : null);
+  }
+
+  @Override
+  public List<String> list(String directory) throws IOException {
+    try (Stream<Path> children = Files.list(resolve(directory))) {
+      return children.map(p -> p.getFileName().toString())
+          .filter(name -> !name.startsWith(TEMP_PREFIX))
+          .sorted()
+          .toList();
+    } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+      return List.of();
+    }
+  }
+
+  @Override
+  public void move(String source, String destination) throws IOException {
+    Path from = resolve(source);
+    Path to = resolve(destination);
+    if (!Files.exists(from)) {
+      throw new PathNotFoundException(source);
+    }
+    Files.createDirectories(to.getParent());
+    atomicMove(from, to);
+    fsyncDirectory(to.getParent());
+    if (!from.getParent().equals(to.getParent())) {
+      fsyncDirectory(from.getParent());
+    }
+  }
+
+  @Override
+  public void delete(String path) throws IOException {
+    Path target = resolve(path);
+    if (!Files.exists(target)) {
+      return;
+    }
+    Files.walkFileTree(target, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.deleteIfExists(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+        if (exc instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw exc;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+        try {
+          Files.deleteIfExists(dir);
+        } catch (DirectoryNotEmptyException raced) {
+          // Something was written concurrently; leave it.
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    Path parent = target.getParent();
+    if (parent != null && Files.exists(parent)) {
+      fsyncDirectory(parent);
+    }
+  }
+
+  @Override
+  public Optional<Path> localFile(String path) {
+    return Optional.of(resolve(path));
+  }
+
+  /** Resolves a storage path under the root, refusing anything that could leave it. */
+  private Path resolve(String path) {
+    if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0")) {
+      throw new IllegalArgumentException("invalid storage path: " + path);
+    }
+    for (String part : path.split("/", -1)) {
+      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+        throw new IllegalArgumentException("invalid storage path: " + path);
+      }
+    }
+    return root.resolve(path);
+  }
+
+  private static void atomicMove(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the storage root must be on one filesystem that supports atomic rename", e);
+    }
+  }
+
+  /** Makes a rename or a new entry in {@code dir} durable (POSIX needs an fsync of the directory). */
+  static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some filesystems refuse to open directories; the rename itself is still atomic there.
+      if (!(e instanceof NoSuchFileException) && !System.getProperty("os.name").startsWith("Windows")) {
+        throw e;
+      }
+    }
+  }
+
+  private static final class Appender implements FileWriter {
+    private final FileChannel channel;
+    private Path newFileDirectory;
+
+    Appender(FileChannel channel, Path newFileDirectory) {
+      this.channel = channel;
+      this.newFileDirectory = newFileDirectory;
+    }
+
+    @Override
+    public void write(ByteBuffer src) throws IOException {
+      while (src.hasRemaining()) {
+        channel.write(src);
+      }
+    }
+
+    @Override
+    public long size() {
+      try {
+        return channel.size();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public void commit() throws IOException {
+      channel.force(false);
+      if (newFileDirectory != null) {
+        fsyncDirectory(newFileDirectory);
+        newFileDirectory = null;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+}
