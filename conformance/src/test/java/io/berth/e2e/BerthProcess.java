@@ -1,0 +1,154 @@
+package io.berth.e2e;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Berth started from its runnable jar as a separate process, the way users run it, listening on a
+ * free port on 127.0.0.1 and storing into a directory of the test's choosing.
+ */
+final class BerthProcess implements AutoCloseable {
+  private static final Duration STARTUP_LIMIT = Duration.ofSeconds(30);
+
+  private final Process process;
+  private final int port;
+  private final Path logFile;
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5))
+      .build();
+
+  private BerthProcess(Process process, int port, Path logFile) {
+    this.process = process;
+    this.port = port;
+    this.logFile = logFile;
+  }
+
+  /** Starts Berth with its storage and its log (stdout and stderr) under {@code workDir}. */
+  static BerthProcess start(Path workDir) throws IOException {
+    Path jar = Path.of(System.getProperty("berth.jar", "../server/target/berth.jar")).toAbsolutePath();
+    if (!Files.isRegularFile(jar)) {
+      fail("no Berth jar at " + jar + "; run `mvn verify` from the repository root so the server module"
+          + " packages it first");
+    }
+    int port = FreePort.find();
+    Path storage = Files.createDirectories(workDir.resolve("storage"));
+    Path logFile = workDir.resolve("berth.log");
+    ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-jar", jar.toString())
+        .directory(workDir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(logFile.toFile());
+    Map<String, String> env = builder.environment();
+    // Berth rejects unknown BERTH_* variables, and the test JVM may carry some meant for the tests
+    // (BERTH_REQUIRE_E2E). Pass on only the log level, so `BERTH_LOG_LEVEL=debug mvn verify` still works.
+    env.keySet().removeIf(name -> name.startsWith("BERTH_") && !name.equals("BERTH_LOG_LEVEL"));
+    env.put("BERTH_HTTP_ADDR", "127.0.0.1:" + port);
+    env.put("BERTH_STORAGE_FILESYSTEM_ROOT", storage.toString());
+    env.put("BERTH_STORAGE_DELETE_ENABLED", "true");
+    BerthProcess berth = new BerthProcess(builder.start(), port, logFile);
+    berth.awaitReady();
+    return berth;
+  }
+
+  /** The same java that runs the tests, so Berth gets the JDK the build was checked with. */
+  private static String javaBinary() {
+    return ProcessHandle.current().info().command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  private void awaitReady() {
+    long deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        fail("Berth exited with code " + process.exitValue() + " during startup\n" + log());
+      }
+      try {
+        if (get("/v2/").statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notListeningYet) {
+        // Connection refused until the server has bound its port.
+      }
+      sleep(Duration.ofMillis(100));
+    }
+    close();
+    fail("Berth did not answer GET /v2/ with 200 within " + STARTUP_LIMIT + "\n" + log());
+  }
+
+  /** host:port as clients write it in image references, e.g. 127.0.0.1:41234. */
+  String hostPort() {
+    return "127.0.0.1:" + port;
+  }
+
+  Path logFile() {
+    return logFile;
+  }
+
+  String log() {
+    try {
+      return Files.readString(logFile);
+    } catch (IOException e) {
+      return "(cannot read " + logFile + ": " + e + ")";
+    }
+  }
+
+  /** A GET straight to the registry API, to check what clients did against what Berth stored. */
+  HttpResponse<byte[]> get(String path, String... acceptedTypes) throws IOException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + hostPort() + path))
+        .timeout(Duration.ofSeconds(10));
+    if (acceptedTypes.length > 0) {
+      request.header("Accept", String.join(", ", acceptedTypes));
+    }
+    return send(request.GET().build());
+  }
+
+  HttpResponse<byte[]> head(String path) throws IOException {
+    return send(HttpRequest.newBuilder(URI.create("http://" + hostPort() + path))
+        .timeout(Duration.ofSeconds(10))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+        .build());
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest request) throws IOException {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** Stops Berth: SIGTERM for a clean shutdown, SIGKILL if it does not exit in time. */
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(15, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    http.close();
+  }
+
+  static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
