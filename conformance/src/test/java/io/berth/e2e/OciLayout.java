@@ -1,0 +1,68 @@
+package io.berth.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An OCI image layout directory (oci-layout, index.json, blobs/sha256/...), which skopeo and buildah
+ * read and write with the {@code oci:} transport: a way to see exactly which bytes a client fetched.
+ */
+record OciLayout(Path dir) {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Creates an empty layout to fill with {@link #writeBlob} and {@link #writeIndexJson}. */
+  static OciLayout create(Path dir) throws IOException {
+    Files.createDirectories(dir.resolve("blobs/sha256"));
+    Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+    return new OciLayout(dir);
+  }
+
+  /** Stores a blob under its digest and returns the digest. */
+  String writeBlob(byte[] content) throws IOException {
+    String digest = Digests.sha256(content);
+    Files.write(dir.resolve("blobs/sha256").resolve(Digests.hex(digest)), content);
+    return digest;
+  }
+
+  void writeIndexJson(byte[] content) throws IOException {
+    Files.write(dir.resolve("index.json"), content);
+  }
+
+  /** The top-level index.json: the entry points of the layout. */
+  JsonNode indexJson() {
+    return parse(read(dir.resolve("index.json")));
+  }
+
+  /** A blob's bytes, checked against its digest so a corrupt copy cannot pass unnoticed. */
+  byte[] blob(String digest) {
+    byte[] content = read(dir.resolve("blobs/sha256").resolve(Digests.hex(digest)));
+    assertEquals(digest, Digests.sha256(content), "blob content does not match its name in " + dir);
+    return content;
+  }
+
+  JsonNode jsonBlob(String digest) {
+    return parse(blob(digest));
+  }
+
+  private static byte[] read(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static JsonNode parse(byte[] json) {
+    try {
+      return JSON.readTree(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

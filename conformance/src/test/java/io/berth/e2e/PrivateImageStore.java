@@ -1,0 +1,30 @@
+package io.berth.e2e;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * buildah and podman with their own vfs image store under a test directory, so tests neither see nor
+ * leave anything in /var/lib/containers. vfs needs no overlay mounts and works on any filesystem.
+ */
+record PrivateImageStore(Path root, Path runRoot) {
+  static PrivateImageStore in(Path dir) {
+    return new PrivateImageStore(dir.resolve("root"), dir.resolve("runroot"));
+  }
+
+  Command buildah(String... args) {
+    return tool("buildah", args);
+  }
+
+  Command podman(String... args) {
+    return tool("podman", args);
+  }
+
+  private Command tool(String program, String... args) {
+    List<String> command = new ArrayList<>(List.of(program,
+        "--storage-driver", "vfs", "--root", root.toString(), "--runroot", runRoot.toString()));
+    command.addAll(List.of(args));
+    return Command.of(command.toArray(String[]::new));
+  }
+}
