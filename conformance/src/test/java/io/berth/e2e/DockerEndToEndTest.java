@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -65,8 +66,12 @@ class DockerEndToEndTest {
   @Test
   void pushedImagePullsBackWithTheSameDigestAndMatchesWhatTheRegistryStores() throws IOException {
     String image = berth.hostPort() + "/team/app:1";
-    Path context = buildContext("round-trip", "FROM scratch\nCOPY hello.txt notes.txt /\n",
-        "hello.txt", "hello from the docker round trip\n", "notes.txt", "a second file in the same layer\n");
+    Path context = buildContext("round-trip", "FROM scratch\nCOPY hello.txt random.bin /\n",
+        "hello.txt", "hello from the docker round trip\n");
+    // Incompressible megabytes, so the layer upload is a real stream over many TCP reads, not one tiny body.
+    byte[] random = new byte[12 * 1024 * 1024];
+    new Random(42).nextBytes(random);
+    Files.write(context.resolve("random.bin"), random);
     build(context, image);
     String imageId = docker.docker("image", "inspect", "--format", "{{.Id}}", image).check().stdout().trim();
 
