@@ -27,6 +27,9 @@ class CatalogTest {
     // an upload alone does not make a repository appear
     registry.uploads().start(RepositoryName.parse("only/uploading"), DigestAlgorithm.SHA256);
     assertEquals(List.of("alpha", "team", "team/app", "team/app/api"), registry.catalog().repositories());
+    assertEquals(true, registry.repositoryExists(RepositoryName.parse("team/app")));
+    assertEquals(false, registry.repositoryExists(RepositoryName.parse("only/uploading")));
+    assertEquals(false, registry.repositoryExists(RepositoryName.parse("only")), "a parent is not a repository");
     Page first = Page.of(registry.catalog().repositories(), null, 2);
     assertEquals(List.of("alpha", "team"), first.items());
     assertEquals(true, first.hasMore());
