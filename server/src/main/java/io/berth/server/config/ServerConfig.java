@@ -16,7 +16,7 @@ public record ServerConfig(Http http, Storage storage, Log log) {
 
   /**
    * @param addr where to listen: {@code host:port}, {@code :port} for all addresses, {@code [::1]:port}
-   * @param idletimeout seconds a connection may sit idle (no request in progress) before it is closed
+   * @param idletimeout seconds a connection may wait for its next request head before it is closed
    * @param headertimeout seconds a client has to send a request's headers once it has started them
    * @param maxheadersize the largest request header block in bytes; larger gets 431
    * @param maxinitiallinelength the longest request line in bytes; longer gets 414

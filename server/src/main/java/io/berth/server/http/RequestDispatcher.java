@@ -44,6 +44,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private final Routes routes;
   private final Executor storage;
   private final int idleTimeoutSeconds;
+  private final HeadTimeout headTimeout;
 
   private State state = State.AWAITING_REQUEST;
   private HttpRequest request;
@@ -51,10 +52,11 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private BodyHandler body;
   private ScheduledFuture<?> idleTimer;
 
-  RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds) {
+  RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds, HeadTimeout headTimeout) {
     this.routes = routes;
     this.storage = storage;
     this.idleTimeoutSeconds = idleTimeoutSeconds;
+    this.headTimeout = headTimeout;
   }
 
   @Override
@@ -82,6 +84,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
   private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
     cancelIdleTimer();
+    headTimeout.headReceived();
     request = req;
     keepAlive = HttpUtil.isKeepAlive(req);
     DecoderResult result = req.decoderResult();
@@ -264,6 +267,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     state = State.AWAITING_REQUEST;
     request = null;
     body = null;
+    headTimeout.awaitNextHead();
     idleTimer = ctx.executor().schedule(() -> {
       if (state == State.AWAITING_REQUEST) {
         ctx.close();
