@@ -39,7 +39,8 @@ final class Command {
   private final List<String> args;
   private final Map<String, String> env = new LinkedHashMap<>();
   private Path directory;
-  private Duration timeout = Duration.ofMinutes(2);
+  // Every client step here takes seconds; a minute means a hang (e.g. a server that stopped reading).
+  private Duration timeout = Duration.ofSeconds(60);
 
   private Command(List<String> args) {
     this.args = args;

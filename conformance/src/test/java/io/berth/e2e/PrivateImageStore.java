@@ -17,8 +17,14 @@ record PrivateImageStore(Path root, Path runRoot) {
     return tool("buildah", args);
   }
 
+  /** podman also keeps libpod state, network configs and an event log; point those into the test directory too. */
   Command podman(String... args) {
-    return tool("podman", args);
+    List<String> command = new ArrayList<>(List.of(
+        "--tmpdir", runRoot.resolveSibling("libpod-tmp").toString(),
+        "--network-config-dir", runRoot.resolveSibling("networks").toString(),
+        "--events-backend", "none"));
+    command.addAll(List.of(args));
+    return tool("podman", command.toArray(String[]::new));
   }
 
   private Command tool(String program, String... args) {
