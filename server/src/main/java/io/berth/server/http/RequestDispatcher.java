@@ -54,6 +54,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private boolean keepAlive;
   private BodyHandler body;
   private ScheduledFuture<?> idleTimer;
+  private ScheduledFuture<?> bodyTimer;
   /** Bytes of an unwanted body still to be read before giving up on it. */
   private long discardBudget;
 
@@ -132,6 +133,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     if (HttpUtil.is100ContinueExpected(request)) {
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
+    readBody(ctx);
+  }
+
+  /** Asks for the next piece of the body; a client that sends nothing for the idle timeout is dropped. */
+  private void readBody(ChannelHandlerContext ctx) {
+    bodyTimer = ctx.executor().schedule(() -> {
+      if (state == State.READING_BODY) {
+        log.debug("closing {}: no request body for {} s", ctx.channel().remoteAddress(), idleTimeoutSeconds);
+        ctx.close();
+      }
+    }, idleTimeoutSeconds, TimeUnit.SECONDS);
     ctx.read();
   }
 
@@ -154,6 +166,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       content.release();
       return;
     }
+    cancel(bodyTimer);
     if (content.decoderResult().isFailure()) {
       content.release();
       BodyHandler handler = body;
@@ -193,7 +206,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
           return;
         }
         if (answer == null) {
-          ctx.read();
+          readBody(ctx);
           return;
         }
         body = null;
@@ -297,9 +310,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   }
 
   private void cancelIdleTimer() {
-    if (idleTimer != null) {
-      idleTimer.cancel(false);
-      idleTimer = null;
+    cancel(idleTimer);
+    idleTimer = null;
+  }
+
+  private static void cancel(ScheduledFuture<?> timer) {
+    if (timer != null) {
+      timer.cancel(false);
     }
   }
 
@@ -311,6 +328,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
     cancelIdleTimer();
+    cancel(bodyTimer);
     BodyHandler handler = body;
     body = null;
     if (handler != null) {
