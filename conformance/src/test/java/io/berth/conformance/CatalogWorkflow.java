@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Test;
  */
 abstract class CatalogWorkflow extends Workflow {
 
-  /** Three repositories that sort next to each other: a, b, c under a prefix no other test uses. */
+  /**
+   * Three repositories that sort next to each other: {@code <prefix>-a}, {@code -b}, {@code -c} under a prefix no
+   * other test uses, so the prefix itself sorts just before them.
+   */
   private List<String> threeRepos() {
     String prefix = newRepo("catalog");
     List<String> repos = List.of(prefix + "-a", prefix + "-b", prefix + "-c");
@@ -60,8 +63,9 @@ abstract class CatalogWorkflow extends Workflow {
   @Test
   void nLimitsThePageAndLinkPointsAfterIt() {
     List<String> mine = threeRepos();
+    String justBeforeMine = mine.get(0).substring(0, mine.get(0).length() - "-a".length());
 
-    HttpResponse<byte[]> first = client().get("/v2/_catalog?n=2&last=" + mine.get(0).substring(0, mine.get(0).length() - 2));
+    HttpResponse<byte[]> first = client().get("/v2/_catalog?n=2&last=" + justBeforeMine);
 
     assertStatus(200, first);
     assertEquals(mine.subList(0, 2), repositories(first));
@@ -70,6 +74,16 @@ abstract class CatalogWorkflow extends Workflow {
     HttpResponse<byte[]> second = client().get(next);
     assertStatus(200, second);
     assertEquals(mine.get(2), repositories(second).getFirst());
+  }
+
+  @Test
+  void nZeroListsNoRepositories() {
+    threeRepos();
+
+    HttpResponse<byte[]> response = client().get("/v2/_catalog?n=0");
+
+    assertStatus(200, response);
+    assertEquals(List.of(), repositories(response));
   }
 
   @Test

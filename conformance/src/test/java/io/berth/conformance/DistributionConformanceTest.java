@@ -1,9 +1,5 @@
 package io.berth.conformance;
 
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 
@@ -32,15 +28,7 @@ class DistributionConformanceTest extends ConformanceSuite {
 
   @Override
   RegistryTarget startTarget(Path workDir) throws Exception {
-    Path binary = Path.of(System.getProperty("berth.reference.binary", "/usr/bin/docker-registry"));
-    if (!Files.isExecutable(binary)) {
-      String why = "reference registry not found at " + binary + " (Debian package docker-registry)";
-      if ("1".equals(System.getenv("BERTH_REQUIRE_REFERENCE"))) {
-        fail(why + ", and BERTH_REQUIRE_REFERENCE=1 requires it");
-      }
-      assumeTrue(false, why);
-    }
-    DistributionRegistry registry = DistributionRegistry.start(binary, workDir);
+    DistributionRegistry registry = DistributionRegistry.start(DistributionRegistry.binaryOrSkip(), workDir, true);
     // -Dberth.conformance.checkDeviations=true runs every check, so each listed deviation shows up as a failure:
     // the way to confirm the list is still true after upgrading the reference registry.
     EnumSet<Deviation> deviations = Boolean.getBoolean("berth.conformance.checkDeviations")

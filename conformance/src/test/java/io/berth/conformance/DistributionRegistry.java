@@ -1,5 +1,8 @@
 package io.berth.conformance;
 
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -14,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The reference registry, CNCF distribution ({@code docker-registry serve config.yml}), as a child process on a free
- * loopback port with filesystem storage in a temporary directory and deletes enabled.
+ * loopback port with filesystem storage in a temporary directory.
  */
 final class DistributionRegistry implements AutoCloseable {
   private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
@@ -29,7 +32,23 @@ final class DistributionRegistry implements AutoCloseable {
     this.log = log;
   }
 
-  static DistributionRegistry start(Path binary, Path workDir) throws Exception {
+  /**
+   * The reference binary ({@code -Dberth.reference.binary}, else {@code /usr/bin/docker-registry}). When it is
+   * missing the calling test is skipped, unless {@code BERTH_REQUIRE_REFERENCE=1} (set in CI) makes that a failure.
+   */
+  static Path binaryOrSkip() {
+    Path binary = Path.of(System.getProperty("berth.reference.binary", "/usr/bin/docker-registry"));
+    if (!Files.isExecutable(binary)) {
+      String why = "reference registry not found at " + binary + " (Debian package docker-registry)";
+      if ("1".equals(System.getenv("BERTH_REQUIRE_REFERENCE"))) {
+        fail(why + ", and BERTH_REQUIRE_REFERENCE=1 requires it");
+      }
+      assumeTrue(false, why);
+    }
+    return binary;
+  }
+
+  static DistributionRegistry start(Path binary, Path workDir, boolean deletesEnabled) throws Exception {
     int port = freeLoopbackPort();
     Path config = workDir.resolve("config.yml");
     Files.writeString(config, """
@@ -40,10 +59,10 @@ final class DistributionRegistry implements AutoCloseable {
           filesystem:
             rootdirectory: %s
           delete:
-            enabled: true
+            enabled: %b
         http:
           addr: 127.0.0.1:%d
-        """.formatted(workDir.resolve("data"), port));
+        """.formatted(workDir.resolve("data"), deletesEnabled, port));
     Path log = workDir.resolve("registry.log");
     Process process = new ProcessBuilder(binary.toString(), "serve", config.toString())
         .redirectErrorStream(true)

@@ -208,15 +208,37 @@ abstract class ManifestPushWorkflow extends Workflow {
   }
 
   @Test
-  void manifestOfOneMebibyteIsAccepted() {
-    // The spec asks registries to take manifests of at least 4 MB; a big annotation makes a 1 MiB one cheaply.
+  void manifestOfFourMegabytesIsAccepted() {
+    // The spec says registries SHOULD accept manifests of at least 4 MB; an annotation pads one to exactly that.
     String repo = newRepo("push");
     Blob config = Blob.of("{}");
     push().blob(repo, config);
-    Manifest manifest = ImageManifestBuilder.oci().config(config).annotation("padding", "x".repeat(1 << 20)).build();
+    int overhead = ImageManifestBuilder.oci().config(config).annotation("padding", "").build().size();
+    Manifest manifest = ImageManifestBuilder.oci().config(config)
+        .annotation("padding", "x".repeat(4_000_000 - overhead)).build();
+    assertEquals(4_000_000, manifest.size());
 
     push().manifest(repo, "big", manifest);
 
     assertRoundTrip(repo, "big", manifest);
+  }
+
+  @Test
+  void manifestReferencingBlobOfAnotherRepositoryIsManifestBlobUnknown() {
+    // A blob only belongs to the repositories it was pushed or mounted to; referencing it elsewhere must not
+    // smuggle it into a repository whose readers were never granted it.
+    String owner = newRepo("push");
+    String other = newRepo("push");
+    Blob config = Blob.of("{}");
+    Blob layer = Blob.random(128);
+    push().blob(owner, layer);
+    push().blob(other, config);
+    Manifest manifest = ImageManifestBuilder.oci().config(config).layer(layer).build();
+
+    HttpResponse<byte[]> put = client().put("/v2/" + other + "/manifests/v1", manifest.bytes(),
+        "Content-Type", manifest.mediaType());
+
+    assertStatusIn(put, 400, 404);
+    assertErrorBody("MANIFEST_BLOB_UNKNOWN", put);
   }
 }
