@@ -126,6 +126,40 @@ abstract class BlobUploadWorkflow extends Workflow {
   }
 
   @Test
+  void consecutiveStreamedPatchesAppend() {
+    // A client may stream a layer in several unannounced PATCHes; each continues where the last ended.
+    String repo = newRepo("push");
+    Blob blob = Blob.random(30_000);
+
+    HttpResponse<byte[]> first = client().patchStreamed(startUpload(repo),
+        Arrays.copyOfRange(blob.bytes(), 0, 10_000), "Content-Type", OCTET_STREAM);
+    assertStatus(202, first);
+    HttpResponse<byte[]> second = client().patchStreamed(header(first, "Location"),
+        Arrays.copyOfRange(blob.bytes(), 10_000, 30_000), "Content-Type", OCTET_STREAM);
+    assertStatus(202, second);
+    assertHeader("0-29999", "Range", second);
+    HttpResponse<byte[]> put = client().put(withQuery(header(second, "Location"), "digest=" + blob.digest()),
+        new byte[0], "Content-Type", OCTET_STREAM);
+
+    assertStatus(201, put);
+    assertBlobStored(repo, blob);
+  }
+
+  @Test
+  void finishedUploadSessionIsGone() {
+    String repo = newRepo("push");
+    Blob blob = Blob.random(100);
+    HttpResponse<byte[]> patch = client().patch(startUpload(repo), blob.bytes(),
+        "Content-Type", OCTET_STREAM, "Content-Range", "0-99");
+    assertStatus(202, patch);
+    String session = header(patch, "Location");
+    assertStatus(201, client().put(withQuery(session, "digest=" + blob.digest()), new byte[0],
+        "Content-Type", OCTET_STREAM));
+
+    assertError(404, "BLOB_UPLOAD_UNKNOWN", client().get(session));
+  }
+
+  @Test
   void uploadStatusReportsReceivedRange() {
     String repo = newRepo("push");
     String location = startUpload(repo);

@@ -134,6 +134,19 @@ abstract class PullWorkflow extends Workflow {
   }
 
   @Test
+  void suffixRangeGetReturnsTheLastBytes() {
+    String repo = newRepo("pull");
+    Blob layer = push().image(repo, "v1").layer();
+
+    HttpResponse<byte[]> response = client().get("/v2/" + repo + "/blobs/" + layer.digest(), "Range", "bytes=-16");
+
+    assertStatus(206, response);
+    assertHeader("bytes " + (layer.size() - 16) + "-" + (layer.size() - 1) + "/" + layer.size(), "Content-Range",
+        response);
+    assertArrayEquals(Arrays.copyOfRange(layer.bytes(), layer.size() - 16, layer.size()), response.body());
+  }
+
+  @Test
   void unsatisfiableRangeGetsRangeNotSatisfiable() {
     assumeTrue(target().followsSpec(Deviation.BROKEN_416_RESPONSE), "416 response: see DEVIATIONS.md");
     String repo = newRepo("pull");
@@ -179,6 +192,14 @@ abstract class PullWorkflow extends Workflow {
     HttpResponse<byte[]> head = client().head("/v2/" + repo + "/blobs/" + absent);
     assertStatus(404, head);
     assertNoBody(head);
+  }
+
+  @Test
+  void malformedBlobDigestIsDigestInvalid() {
+    String repo = newRepo("pull");
+    push().image(repo, "v1");
+
+    assertError(400, "DIGEST_INVALID", client().get("/v2/" + repo + "/blobs/sha256:not-a-hex-digest"));
   }
 
   @Test
