@@ -22,10 +22,15 @@ public final class Catalog {
     return out;
   }
 
+  /** Whether a directory with these children is a repository: it holds a blob or a manifest. */
+  static boolean isRepository(List<String> children) {
+    return children.contains(StoragePaths.MANIFESTS) || children.contains(StoragePaths.LAYERS);
+  }
+
   private void walk(String prefix, List<String> out) throws IOException {
     String dir = prefix.isEmpty() ? StoragePaths.REPOSITORIES : StoragePaths.REPOSITORIES + "/" + prefix;
     List<String> children = driver.list(dir);
-    if (!prefix.isEmpty() && (children.contains(StoragePaths.MANIFESTS) || children.contains(StoragePaths.LAYERS))) {
+    if (!prefix.isEmpty() && isRepository(children)) {
       out.add(prefix);
     }
     for (String child : children) {

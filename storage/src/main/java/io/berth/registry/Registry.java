@@ -43,8 +43,11 @@ public final class Registry {
     return catalog;
   }
 
-  /** True when anything was ever stored in the repository. */
+  /**
+   * True when the repository holds a blob or a manifest. A name that is only the parent of other repositories
+   * ({@code team} of {@code team/app}) or has only uploads in progress is not a repository.
+   */
   public boolean repositoryExists(RepositoryName name) throws IOException {
-    return !driver.list(StoragePaths.repository(name)).isEmpty();
+    return Catalog.isRepository(driver.list(StoragePaths.repository(name)));
   }
 }

@@ -30,11 +30,13 @@ public final class RegistryChannelInitializer extends ChannelInitializer<SocketC
         .setMaxInitialLineLength(http.maxinitiallinelength())
         .setMaxHeaderSize(http.maxheadersize())
         .setMaxChunkSize(MAX_CHUNK_SIZE);
+    HeadTimeout headTimeout = new HeadTimeout(http.headertimeout());
     ch.pipeline()
+        .addLast("head-timeout", headTimeout)
         .addLast("decoder", new StrictRequestDecoder(decoder))
         .addLast("encoder", new HttpResponseEncoder())
         .addLast("flow", new FlowControlHandler())
         .addLast("chunked", new ChunkedWriteHandler())
-        .addLast("dispatch", new RequestDispatcher(routes, storage, http.idletimeout()));
+        .addLast("dispatch", new RequestDispatcher(routes, storage, http.idletimeout(), headTimeout));
   }
 }

@@ -38,23 +38,30 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+  /** How much of a refused request's body is read and dropped before the connection is closed. */
+  private static final long LINGER_BYTES = 1 << 20;
+  private static final long LINGER_SECONDS = 5;
 
   private enum State { AWAITING_REQUEST, BEGINNING, READING_BODY, ANSWERING, DISCARDING_BODY, CLOSED }
 
   private final Routes routes;
   private final Executor storage;
   private final int idleTimeoutSeconds;
+  private final HeadTimeout headTimeout;
 
   private State state = State.AWAITING_REQUEST;
   private HttpRequest request;
   private boolean keepAlive;
   private BodyHandler body;
   private ScheduledFuture<?> idleTimer;
+  /** Bytes of an unwanted body still to be read before giving up on it. */
+  private long discardBudget;
 
-  RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds) {
+  RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds, HeadTimeout headTimeout) {
     this.routes = routes;
     this.storage = storage;
     this.idleTimeoutSeconds = idleTimeoutSeconds;
+    this.headTimeout = headTimeout;
   }
 
   @Override
@@ -82,6 +89,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
   private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
     cancelIdleTimer();
+    headTimeout.headReceived();
     request = req;
     keepAlive = HttpUtil.isKeepAlive(req);
     DecoderResult result = req.decoderResult();
@@ -130,9 +138,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private void onContent(ChannelHandlerContext ctx, HttpContent content) {
     if (state == State.DISCARDING_BODY) {
       boolean last = content instanceof LastHttpContent;
+      boolean malformed = content.decoderResult().isFailure();
+      discardBudget -= content.content().readableBytes();
       content.release();
-      if (last) {
+      if (last && keepAlive && !malformed) {
         awaitRequest(ctx);
+      } else if (last || malformed || discardBudget < 0) {
+        ctx.close();
       } else {
         ctx.read();
       }
@@ -185,25 +197,33 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
           return;
         }
         body = null;
-        if (bodyLeft) {
-          keepAlive = false; // the rest of the body is unread: end the connection rather than read it
-        }
         state = State.ANSWERING;
-        send(ctx, answer);
+        if (bodyLeft) {
+          keepAlive = false; // the rest of the body is not worth reading: linger briefly, then close
+          discardBudget = LINGER_BYTES;
+          send(ctx, answer, true);
+        } else {
+          send(ctx, answer);
+        }
       });
     });
   }
 
-  /** Answers before the body was read (refused at routing or at begin). */
+  /**
+   * Answers before the body was read (refused at routing or at begin). A body on its way is not worth reading:
+   * the connection ends after it, but only after reading (and dropping) up to {@link #LINGER_BYTES} of it,
+   * since closing on unread data resets the connection and the client may never see the answer.
+   */
   private void answerEarly(ChannelHandlerContext ctx, Response response) {
     if (state == State.CLOSED) {
       return;
     }
     if (expectsBody(request)) {
-      keepAlive = false; // its body is unread: end the connection rather than read it
+      keepAlive = false;
     }
     state = State.ANSWERING;
-    send(ctx, response, keepAlive);
+    discardBudget = LINGER_BYTES;
+    send(ctx, response, true);
   }
 
   private void refuseMalformed(ChannelHandlerContext ctx, Throwable cause) {
@@ -237,10 +257,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     storage.execute(() -> {
       try {
         ResponseWriter.write(ctx, response, head, alive).addListener(f -> ctx.executor().execute(() -> {
-          if (!f.isSuccess() || !alive) {
+          if (!f.isSuccess() || (!alive && !thenDiscardBody)) {
             ctx.close();
           } else if (thenDiscardBody) {
             state = State.DISCARDING_BODY;
+            if (!alive) {
+              ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+            }
             ctx.read();
           } else {
             awaitRequest(ctx);
@@ -264,6 +287,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     state = State.AWAITING_REQUEST;
     request = null;
     body = null;
+    headTimeout.awaitNextHead();
     idleTimer = ctx.executor().schedule(() -> {
       if (state == State.AWAITING_REQUEST) {
         ctx.close();

@@ -1,0 +1,71 @@
+package io.berth.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void theDefaultsAreTheEmbeddedDefault() throws IOException {
+    ServerConfig c = ConfigLoader.load(null, Map.of());
+    assertEquals(":5000", c.http().addr());
+    assertEquals("./data", c.storage().filesystem().root());
+    assertEquals(false, c.storage().delete().enabled());
+  }
+
+  @Test
+  void theFileOverridesDefaultsAndTheEnvironmentOverridesTheFile() throws IOException {
+    Path file = dir.resolve("config.yml");
+    Files.writeString(file, """
+        http:
+          addr: 127.0.0.1:6000
+        storage:
+          filesystem:
+            root: /var/lib/berth
+        """);
+    ServerConfig fromFile = ConfigLoader.load(file, Map.of());
+    assertEquals("127.0.0.1:6000", fromFile.http().addr());
+    assertEquals("/var/lib/berth", fromFile.storage().filesystem().root());
+    assertEquals(60, fromFile.http().idletimeout(), "unset options keep their defaults");
+
+    ServerConfig withEnv = ConfigLoader.load(file, Map.of(
+        "BERTH_HTTP_ADDR", "127.0.0.1:7000",
+        "BERTH_STORAGE_DELETE_ENABLED", "true",
+        "BERTH_HTTP_IDLETIMEOUT", "5",
+        "PATH", "/usr/bin"));
+    assertEquals("127.0.0.1:7000", withEnv.http().addr());
+    assertEquals(true, withEnv.storage().delete().enabled());
+    assertEquals(5, withEnv.http().idletimeout());
+    assertEquals("/var/lib/berth", withEnv.storage().filesystem().root());
+  }
+
+  @Test
+  void unknownOptionsAreErrorsNotSilentlyIgnored() throws IOException {
+    Path file = dir.resolve("typo.yml");
+    Files.writeString(file, "storage:\n  filesytem:\n    root: /x\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(file, Map.of()));
+    assertTrue(e.getMessage().contains("storage.filesytem"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(null, Map.of("BERTH_HTTP_ADR", "x")));
+    assertThrows(IllegalArgumentException.class, () -> ConfigLoader.load(null, Map.of("BERTH_STORAGE", "x")));
+  }
+
+  @Test
+  void badValuesAreErrors() {
+    assertThrows(Exception.class, () -> ConfigLoader.load(null, Map.of("BERTH_HTTP_IDLETIMEOUT", "soon")));
+  }
+
+  @Test
+  void theConfigEnvironmentVariableIsNotAnOption() throws IOException {
+    ConfigLoader.load(null, Map.of("BERTH_CONFIG", "/etc/berth.yml"));
+  }
+}
