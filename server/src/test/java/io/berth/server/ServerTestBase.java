@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -145,6 +146,25 @@ abstract class ServerTestBase {
     String range = uploadRange(location);
     long end = Long.parseLong(range.substring(range.indexOf('-') + 1));
     return range.equals("0-0") ? 0 : end + 1; // distribution's form: 0-0 is an empty upload (tests avoid 1 byte)
+  }
+
+  /**
+   * Once the server has let go of an upload (its cleanup after a dropped connection is asynchronous), its size.
+   * An empty PATCH is the probe: it is refused while another request still holds the upload.
+   */
+  long settledOffset(String location) {
+    AtomicLong offset = new AtomicLong(-1);
+    eventually("upload " + location + " released", () -> {
+      HttpResponse<byte[]> r = patch(location, new byte[0]);
+      if (r.statusCode() == 202) {
+        String range = r.headers().firstValue("Range").orElseThrow();
+        offset.set(range.equals("0-0") ? 0 : Long.parseLong(range.substring(2)) + 1);
+        return true;
+      }
+      assertError(400, "BLOB_UPLOAD_INVALID", r); // "being written by another request", and nothing else
+      return false;
+    });
+    return offset.get();
   }
 
   /** Uploads a blob (POST, PATCH, PUT) and checks the 201. Returns its digest. */
