@@ -77,6 +77,19 @@ final class RawHttp implements AutoCloseable {
    * status line.
    */
   Response readOrEof() throws IOException {
+    return readOrEof(false);
+  }
+
+  /** Reads the response to a HEAD request: its Content-Length describes a body that is not sent. */
+  Response readHeadResponse() throws IOException {
+    Response r = readOrEof(true);
+    if (r == null) {
+      throw new IOException("connection closed before a response");
+    }
+    return r;
+  }
+
+  private Response readOrEof(boolean noBody) throws IOException {
     String statusLine;
     try {
       statusLine = readLine();
@@ -102,7 +115,7 @@ final class RawHttp implements AutoCloseable {
       throw new IOException("connection closed inside the headers of " + statusLine);
     }
     byte[] body = new byte[0];
-    if (status >= 200 && status != 204 && status != 304) {
+    if (!noBody && status >= 200 && status != 204 && status != 304) {
       List<String> cl = headers.get("Content-Length");
       if (cl == null) {
         throw new IOException("response without Content-Length: " + statusLine + " " + headers);

@@ -67,7 +67,7 @@ class RepositoryNameTest extends ServerTestBase {
       if (body != null) {
         c.send(body);
       }
-      return c.read();
+      return method.equals("HEAD") ? c.readHeadResponse() : c.read();
     }
   }
 
