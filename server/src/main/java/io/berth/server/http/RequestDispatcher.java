@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Drives one connection, one request at a time. Auto-read is off: the event loop asks the socket for the next
  * message only when the previous one is dealt with, so a body is read no faster than storage takes it. The event
- * loop parses and routes; every handler call runs on the storage executor, in order.
+ * loop parses and routes; every handler call runs on the storage executor, in order (one {@link SerialExecutor}
+ * per connection).
  *
  * <p>Per request: head in → {@link Endpoint#begin} (executor) → {@code 100 Continue} if asked → body chunks →
  * {@link BodyHandler#onContent} (executor, one at a time) → {@link BodyHandler#end} → response written → next
