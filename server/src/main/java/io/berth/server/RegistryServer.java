@@ -27,17 +27,20 @@ public final class RegistryServer implements AutoCloseable {
   private final EventLoopGroup workerGroup;
   private final ExecutorService storageExecutor;
   private final Channel serverChannel;
+  private final Maintenance maintenance;
 
   private RegistryServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService storageExecutor,
-      Channel serverChannel) {
+      Channel serverChannel, Maintenance maintenance) {
     this.bossGroup = bossGroup;
     this.workerGroup = workerGroup;
     this.storageExecutor = storageExecutor;
     this.serverChannel = serverChannel;
+    this.maintenance = maintenance;
   }
 
   public static RegistryServer start(ServerConfig config) throws Exception {
-    Registry registry = new Registry(new FilesystemDriver(config.storage().filesystem().rootPath()));
+    FilesystemDriver driver = new FilesystemDriver(config.storage().filesystem().rootPath());
+    Registry registry = new Registry(driver);
     // Storage calls block; they run here, never on an event loop (Netty 4.2 advises dispatching by hand).
     ExecutorService storageExecutor =
         Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-storage-", 0).factory());
@@ -56,7 +59,8 @@ public final class RegistryServer implements AutoCloseable {
       log.info("berth listening on {} (storage: filesystem {}, deletes {})", channel.localAddress(),
           config.storage().filesystem().rootPath().toAbsolutePath(),
           config.storage().delete().enabled() ? "enabled" : "disabled");
-      return new RegistryServer(boss, workers, storageExecutor, channel);
+      Maintenance maintenance = Maintenance.start(driver, config.storage().maintenance());
+      return new RegistryServer(boss, workers, storageExecutor, channel, maintenance);
     } catch (Exception e) {
       boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -90,6 +94,7 @@ public final class RegistryServer implements AutoCloseable {
 
   @Override
   public void close() {
+    maintenance.close();
     serverChannel.close().syncUninterruptibly();
     bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();

@@ -12,6 +12,9 @@ public record Page(List<String> items, boolean hasMore) {
    * @param limit maximum items, or null for all
    */
   public static Page of(List<String> sorted, String last, Integer limit) {
+    if (limit != null && limit == 0) {
+      return new Page(List.of(), false); // n=0 asks for nothing, and no link to more
+    }
     List<String> after = new ArrayList<>();
     for (String s : sorted) {
       if (last == null || s.compareTo(last) > 0) {

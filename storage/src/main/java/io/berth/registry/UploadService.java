@@ -31,6 +31,8 @@ import java.util.regex.Pattern;
 public final class UploadService {
   private static final Pattern UUID_PATTERN = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
+  private static final Duration BUSY_WAIT = Duration.ofSeconds(2);
+
   private final StorageDriver driver;
   private final BlobStore blobs;
   /** Running hashes by upload id; losing one only costs a re-read. */
@@ -68,9 +70,7 @@ public final class UploadService {
    */
   public Appender append(RepositoryName repository, String uuid, Long expectedOffset) throws IOException {
     requireExists(repository, uuid);
-    if (!busy.add(uuid)) {
-      throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload " + uuid + " is being written by another request");
-    }
+    acquire(uuid);
     try {
       FileWriter writer = driver.appender(StoragePaths.uploadData(repository, uuid));
       if (expectedOffset != null && expectedOffset != writer.size()) {
@@ -97,9 +97,7 @@ public final class UploadService {
    */
   public StoredBlob complete(RepositoryName repository, String uuid, Digest expected) throws IOException {
     requireExists(repository, uuid);
-    if (!busy.add(uuid)) {
-      throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload " + uuid + " is being written by another request");
-    }
+    acquire(uuid);
     try {
       String data = StoragePaths.uploadData(repository, uuid);
       long size = driver.size(data).orElse(-1L);
@@ -136,6 +134,25 @@ public final class UploadService {
   private void cancelQuietly(RepositoryName repository, String uuid) throws IOException {
     hashes.invalidate(uuid);
     driver.delete(StoragePaths.upload(repository, uuid));
+  }
+
+  /**
+   * Takes the upload for one writer. A client that lost its connection mid-chunk retries at once, while the
+   * server may still be closing the old request: wait a little for that before refusing.
+   */
+  private void acquire(String uuid) {
+    long deadline = System.nanoTime() + BUSY_WAIT.toNanos();
+    while (!busy.add(uuid)) {
+      if (System.nanoTime() > deadline) {
+        throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "upload " + uuid + " is being written by another request");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "interrupted waiting for upload " + uuid);
+      }
+    }
   }
 
   private void requireExists(RepositoryName repository, String uuid) throws IOException {

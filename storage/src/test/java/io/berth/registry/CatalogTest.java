@@ -36,5 +36,6 @@ class CatalogTest {
     Page second = Page.of(registry.catalog().repositories(), "team", 2);
     assertEquals(List.of("team/app", "team/app/api"), second.items());
     assertEquals(false, second.hasMore());
+    assertEquals(new Page(List.of(), false), Page.of(registry.catalog().repositories(), null, 0));
   }
 }

@@ -11,7 +11,7 @@ public record ServerConfig(Http http, Storage storage, Log log) {
 
   public static final ServerConfig DEFAULTS = new ServerConfig(
       new Http(":5000", 60, 30, 16384, 4096),
-      new Storage(new Filesystem("./data"), new Delete(false)),
+      new Storage(new Filesystem("./data"), new Delete(false), new Maintenance(new UploadPurging(true, 168, 24))),
       new Log("info"));
 
   /**
@@ -23,7 +23,7 @@ public record ServerConfig(Http http, Storage storage, Log log) {
    */
   public record Http(String addr, int idletimeout, int headertimeout, int maxheadersize, int maxinitiallinelength) {}
 
-  public record Storage(Filesystem filesystem, Delete delete) {}
+  public record Storage(Filesystem filesystem, Delete delete, Maintenance maintenance) {}
 
   /** @param root the directory that holds all registry data */
   public record Filesystem(String root) {
@@ -35,6 +35,16 @@ public record ServerConfig(Http http, Storage storage, Log log) {
   /** @param enabled whether DELETE of manifests, tags and blobs is allowed (distribution's storage.delete) */
   public record Delete(boolean enabled) {}
 
+  public record Maintenance(UploadPurging uploadpurging) {}
+
+  /**
+   * Deleting upload sessions that clients abandoned (distribution's {@code maintenance.uploadpurging}).
+   *
+   * @param agehours sessions started longer ago than this are deleted
+   * @param intervalhours how often to look
+   */
+  public record UploadPurging(boolean enabled, int agehours, int intervalhours) {}
+
   /** @param level trace, debug, info, warn or error */
   public record Log(String level) {}
 
@@ -44,11 +54,11 @@ public record ServerConfig(Http http, Storage storage, Log log) {
   }
 
   public ServerConfig withFilesystemRoot(Path root) {
-    return new ServerConfig(http, new Storage(new Filesystem(root.toString()), storage.delete), log);
+    return new ServerConfig(http, new Storage(new Filesystem(root.toString()), storage.delete, storage.maintenance), log);
   }
 
   public ServerConfig withDeleteEnabled(boolean enabled) {
-    return new ServerConfig(http, new Storage(storage.filesystem, new Delete(enabled)), log);
+    return new ServerConfig(http, new Storage(storage.filesystem, new Delete(enabled), storage.maintenance), log);
   }
 
   public ServerConfig withHttp(Http http) {

@@ -5,7 +5,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
-import io.netty.handler.flow.FlowControlHandler;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import java.util.concurrent.Executor;
 
@@ -35,8 +34,8 @@ public final class RegistryChannelInitializer extends ChannelInitializer<SocketC
         .addLast("head-timeout", headTimeout)
         .addLast("decoder", new StrictRequestDecoder(decoder))
         .addLast("encoder", new HttpResponseEncoder())
-        .addLast("flow", new FlowControlHandler())
+        .addLast("read-gate", new ReadGate())
         .addLast("chunked", new ChunkedWriteHandler())
-        .addLast("dispatch", new RequestDispatcher(routes, storage, http.idletimeout(), headTimeout));
+        .addLast("dispatch", new RequestDispatcher(routes, new SerialExecutor(storage), http.idletimeout(), headTimeout));
   }
 }

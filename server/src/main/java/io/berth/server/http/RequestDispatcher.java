@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Drives one connection, one request at a time. Auto-read is off: the event loop asks the socket for the next
  * message only when the previous one is dealt with, so a body is read no faster than storage takes it. The event
- * loop parses and routes; every handler call runs on the storage executor, in order.
+ * loop parses and routes; every handler call runs on the storage executor, in order (one {@link SerialExecutor}
+ * per connection).
  *
  * <p>Per request: head in → {@link Endpoint#begin} (executor) → {@code 100 Continue} if asked → body chunks →
  * {@link BodyHandler#onContent} (executor, one at a time) → {@link BodyHandler#end} → response written → next
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+  /** How much of a refused request's body is read and dropped before the connection is closed. */
+  private static final long LINGER_BYTES = 1 << 20;
+  private static final long LINGER_SECONDS = 5;
 
   private enum State { AWAITING_REQUEST, BEGINNING, READING_BODY, ANSWERING, DISCARDING_BODY, CLOSED }
 
@@ -51,6 +55,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private boolean keepAlive;
   private BodyHandler body;
   private ScheduledFuture<?> idleTimer;
+  private ScheduledFuture<?> bodyTimer;
+  /** Bytes of an unwanted body still to be read before giving up on it. */
+  private long discardBudget;
 
   RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds, HeadTimeout headTimeout) {
     this.routes = routes;
@@ -127,15 +134,30 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     if (HttpUtil.is100ContinueExpected(request)) {
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
+    readBody(ctx);
+  }
+
+  /** Asks for the next piece of the body; a client that sends nothing for the idle timeout is dropped. */
+  private void readBody(ChannelHandlerContext ctx) {
+    bodyTimer = ctx.executor().schedule(() -> {
+      if (state == State.READING_BODY) {
+        log.debug("closing {}: no request body for {} s", ctx.channel().remoteAddress(), idleTimeoutSeconds);
+        ctx.close();
+      }
+    }, idleTimeoutSeconds, TimeUnit.SECONDS);
     ctx.read();
   }
 
   private void onContent(ChannelHandlerContext ctx, HttpContent content) {
     if (state == State.DISCARDING_BODY) {
       boolean last = content instanceof LastHttpContent;
+      boolean malformed = content.decoderResult().isFailure();
+      discardBudget -= content.content().readableBytes();
       content.release();
-      if (last) {
+      if (last && keepAlive && !malformed) {
         awaitRequest(ctx);
+      } else if (last || malformed || discardBudget < 0) {
+        ctx.close();
       } else {
         ctx.read();
       }
@@ -145,6 +167,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       content.release();
       return;
     }
+    cancel(bodyTimer);
     if (content.decoderResult().isFailure()) {
       content.release();
       BodyHandler handler = body;
@@ -184,29 +207,37 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
           return;
         }
         if (answer == null) {
-          ctx.read();
+          readBody(ctx);
           return;
         }
         body = null;
-        if (bodyLeft) {
-          keepAlive = false; // the rest of the body is unread: end the connection rather than read it
-        }
         state = State.ANSWERING;
-        send(ctx, answer);
+        if (bodyLeft) {
+          keepAlive = false; // the rest of the body is not worth reading: linger briefly, then close
+          discardBudget = LINGER_BYTES;
+          send(ctx, answer, true);
+        } else {
+          send(ctx, answer);
+        }
       });
     });
   }
 
-  /** Answers before the body was read (refused at routing or at begin). */
+  /**
+   * Answers before the body was read (refused at routing or at begin). A body on its way is not worth reading:
+   * the connection ends after it, but only after reading (and dropping) up to {@link #LINGER_BYTES} of it,
+   * since closing on unread data resets the connection and the client may never see the answer.
+   */
   private void answerEarly(ChannelHandlerContext ctx, Response response) {
     if (state == State.CLOSED) {
       return;
     }
     if (expectsBody(request)) {
-      keepAlive = false; // its body is unread: end the connection rather than read it
+      keepAlive = false;
     }
     state = State.ANSWERING;
-    send(ctx, response, keepAlive);
+    discardBudget = LINGER_BYTES;
+    send(ctx, response, true);
   }
 
   private void refuseMalformed(ChannelHandlerContext ctx, Throwable cause) {
@@ -240,10 +271,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     storage.execute(() -> {
       try {
         ResponseWriter.write(ctx, response, head, alive).addListener(f -> ctx.executor().execute(() -> {
-          if (!f.isSuccess() || !alive) {
+          if (!f.isSuccess() || (!alive && !thenDiscardBody)) {
             ctx.close();
           } else if (thenDiscardBody) {
             state = State.DISCARDING_BODY;
+            if (!alive) {
+              ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+            }
             ctx.read();
           } else {
             awaitRequest(ctx);
@@ -277,9 +311,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   }
 
   private void cancelIdleTimer() {
-    if (idleTimer != null) {
-      idleTimer.cancel(false);
-      idleTimer = null;
+    cancel(idleTimer);
+    idleTimer = null;
+  }
+
+  private static void cancel(ScheduledFuture<?> timer) {
+    if (timer != null) {
+      timer.cancel(false);
     }
   }
 
@@ -291,6 +329,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
     cancelIdleTimer();
+    cancel(bodyTimer);
     BodyHandler handler = body;
     body = null;
     if (handler != null) {

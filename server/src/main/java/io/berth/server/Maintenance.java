@@ -1,0 +1,53 @@
+package io.berth.server;
+
+import io.berth.registry.UploadPurger;
+import io.berth.server.config.ServerConfig;
+import io.berth.storage.StorageDriver;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Background housekeeping on its own thread: purging abandoned uploads. */
+final class Maintenance implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
+
+  private final ScheduledExecutorService scheduler;
+
+  private Maintenance(ScheduledExecutorService scheduler) {
+    this.scheduler = scheduler;
+  }
+
+  static Maintenance start(StorageDriver driver, ServerConfig.Maintenance config) {
+    ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "berth-maintenance");
+      t.setDaemon(true);
+      return t;
+    });
+    ServerConfig.UploadPurging purging = config.uploadpurging();
+    if (purging.enabled()) {
+      UploadPurger purger = new UploadPurger(driver);
+      Duration age = Duration.ofHours(purging.agehours());
+      // First run soon after start, not at once: a restart must not slow the first pushes.
+      scheduler.scheduleWithFixedDelay(() -> {
+        try {
+          int purged = purger.purge(age, Instant.now());
+          if (purged > 0) {
+            log.info("purged {} upload sessions older than {}", purged, age);
+          }
+        } catch (Exception e) {
+          log.warn("upload purging failed; will try again", e);
+        }
+      }, 5, Math.max(1, purging.intervalhours()) * 60L, TimeUnit.MINUTES);
+    }
+    return new Maintenance(scheduler);
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+  }
+}
