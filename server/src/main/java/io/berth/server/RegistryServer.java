@@ -99,5 +99,13 @@ public final class RegistryServer implements AutoCloseable {
     bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     storageExecutor.shutdown();
+    try {
+      // Let in-flight storage work (an aborted upload being closed) finish before the caller moves on.
+      if (!storageExecutor.awaitTermination(10, TimeUnit.SECONDS)) {
+        log.warn("storage tasks still running after 10 s; stopping anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
