@@ -46,7 +46,11 @@ final class ImageManifestBuilder {
   }
 
   ImageManifestBuilder layer(Blob blob) {
-    layers.add(descriptor(layerMediaType, blob.digest(), blob.size()));
+    return layer(blob, layerMediaType);
+  }
+
+  ImageManifestBuilder layer(Blob blob, String mediaType) {
+    layers.add(descriptor(mediaType, blob.digest(), blob.size()));
     return this;
   }
 

@@ -33,6 +33,29 @@ final class IndexBuilder {
     return this;
   }
 
+  /**
+   * A buildx provenance entry: the attestation manifest for {@code subject}, with the unknown/unknown platform and
+   * the annotations buildx writes.
+   */
+  IndexBuilder attestation(Manifest attestation, Manifest subject) {
+    ObjectNode descriptor =
+        ImageManifestBuilder.descriptor(attestation.mediaType(), attestation.digest(), attestation.size());
+    ObjectNode annotations = descriptor.putObject("annotations");
+    annotations.put("vnd.docker.reference.digest", subject.digest());
+    annotations.put("vnd.docker.reference.type", "attestation-manifest");
+    ObjectNode platform = descriptor.putObject("platform");
+    platform.put("architecture", "unknown");
+    platform.put("os", "unknown");
+    manifests.add(descriptor);
+    return this;
+  }
+
+  /** An entry that is a plain blob, not a manifest, as in buildkit's registry cache export. */
+  IndexBuilder blob(String mediaType, Blob blob) {
+    manifests.add(ImageManifestBuilder.descriptor(mediaType, blob.digest(), blob.size()));
+    return this;
+  }
+
   Manifest build() {
     return Manifest.of(mediaType, Json.bytes(root));
   }

@@ -119,6 +119,44 @@ abstract class ManifestPushWorkflow extends Workflow {
   }
 
   @Test
+  void buildxIndexWithAttestationManifestsIsAccepted() {
+    // buildx's default push: platform manifests plus one provenance manifest each, platform unknown/unknown.
+    String repo = newRepo("push");
+    Manifest amd64 = pushOciImage(repo);
+    Blob statement = Blob.of("{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"predicateType\":\"https://slsa.dev/provenance/v0.2\"}");
+    Blob attestationConfig = Blob.of("{\"architecture\":\"unknown\",\"os\":\"unknown\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+    push().blob(repo, statement);
+    push().blob(repo, attestationConfig);
+    Manifest attestation = ImageManifestBuilder.oci().config(attestationConfig)
+        .layer(statement, "application/vnd.in-toto+json").build();
+    push().manifest(repo, attestation.digest(), attestation);
+    Manifest index = IndexBuilder.oci().manifest(amd64, "linux", "amd64").attestation(attestation, amd64).build();
+
+    push().manifest(repo, "latest", index);
+
+    assertRoundTrip(repo, "latest", index);
+  }
+
+  @Test
+  void buildkitCacheIndexOfBlobsIsAccepted() {
+    // --cache-to type=registry: an index whose entries are layers and a cache config, one of them listed twice.
+    String repo = newRepo("push");
+    Blob layer = Blob.random(256);
+    Blob cacheConfig = Blob.of("{\"layers\":[],\"records\":[]}");
+    push().blob(repo, layer);
+    push().blob(repo, cacheConfig);
+    Manifest cache = IndexBuilder.oci()
+        .blob("application/vnd.oci.image.layer.v1.tar+gzip", layer)
+        .blob("application/vnd.oci.image.layer.v1.tar+gzip", layer)
+        .blob("application/vnd.buildkit.cacheconfig.v0", cacheConfig)
+        .build();
+
+    push().manifest(repo, "buildcache", cache);
+
+    assertRoundTrip(repo, "buildcache", cache);
+  }
+
+  @Test
   void manifestReferencingMissingLayerIsManifestBlobUnknown() {
     String repo = newRepo("push");
     Blob config = Blob.of("{}");
