@@ -18,10 +18,12 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /**
@@ -206,9 +208,19 @@ public final class FilesystemDriver implements StorageDriver {
     }
   }
 
+  /**
+   * Appends to one file. Every {@link #FLUSH_EVERY} bytes it starts flushing what it wrote in the background, so
+   * a large upload reaches the disk while it is still arriving and {@link #commit} has little left to wait for.
+   */
   private static final class Appender implements FileWriter {
+    private static final long FLUSH_EVERY = 32L << 20;
+    private static final Executor FLUSHER = Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name("berth-flush-", 0).factory());
+
     private final FileChannel channel;
     private Path newFileDirectory;
+    private long unflushed;
+    private CompletableFuture<Void> flushing = CompletableFuture.completedFuture(null);
 
     Appender(FileChannel channel, Path newFileDirectory) {
       this.channel = channel;
@@ -218,7 +230,19 @@ public final class FilesystemDriver implements StorageDriver {
     @Override
     public void write(ByteBuffer src) throws IOException {
       while (src.hasRemaining()) {
-        channel.write(src);
+        unflushed += channel.write(src);
+      }
+      if (unflushed >= FLUSH_EVERY && flushing.isDone()) {
+        unflushed = 0;
+        flushing = CompletableFuture.runAsync(this::flushQuietly, FLUSHER);
+      }
+    }
+
+    private void flushQuietly() {
+      try {
+        channel.force(false);
+      } catch (IOException e) {
+        // an early flush only saves time; commit() flushes again and reports failures
       }
     }
 
@@ -233,6 +257,7 @@ public final class FilesystemDriver implements StorageDriver {
 
     @Override
     public void commit() throws IOException {
+      flushing.join();
       channel.force(false);
       if (newFileDirectory != null) {
         fsyncDirectory(newFileDirectory);
@@ -242,6 +267,7 @@ public final class FilesystemDriver implements StorageDriver {
 
     @Override
     public void close() throws IOException {
+      flushing.join();
       channel.close();
     }
   }
