@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
 /** Image layers made in memory: a gzipped tar holding one small file, enough for a real image. */
@@ -24,13 +25,34 @@ final class Layers {
 
   /** A POSIX ustar archive with one regular file: header block, content padded to a block, two empty blocks. */
   static byte[] tarWithOneFile(String name, String text) {
-    byte[] content = text.getBytes(StandardCharsets.UTF_8);
+    return tar(Map.of(name, text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * A POSIX ustar archive of regular files (name to content), in the map's iteration order, each a header
+   * block and its content padded to whole blocks, then two empty blocks. Names must fit the 100-byte field.
+   */
+  static byte[] tar(Map<String, byte[]> files) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    files.forEach((name, content) -> {
+      out.writeBytes(header(name, content.length));
+      out.writeBytes(content);
+      out.writeBytes(new byte[(BLOCK - content.length % BLOCK) % BLOCK]);
+    });
+    out.writeBytes(new byte[2 * BLOCK]);
+    return out.toByteArray();
+  }
+
+  private static byte[] header(String name, int size) {
+    if (name.getBytes(StandardCharsets.US_ASCII).length > 100) {
+      throw new IllegalArgumentException("tar name longer than 100 bytes: " + name);
+    }
     byte[] header = new byte[BLOCK];
     put(header, 0, name);
     put(header, 100, "0000644");
     put(header, 108, "0000000");
     put(header, 116, "0000000");
-    put(header, 124, String.format("%011o", content.length));
+    put(header, 124, String.format("%011o", size));
     put(header, 136, String.format("%011o", 0));
     header[156] = '0';
     put(header, 257, "ustar");
@@ -45,12 +67,7 @@ final class Layers {
     }
     put(header, 148, String.format("%06o", sum));
     header[155] = ' ';
-
-    int padded = (content.length + BLOCK - 1) / BLOCK * BLOCK;
-    byte[] tar = new byte[BLOCK + padded + 2 * BLOCK];
-    System.arraycopy(header, 0, tar, 0, BLOCK);
-    System.arraycopy(content, 0, tar, BLOCK, content.length);
-    return tar;
+    return header;
   }
 
   private static void put(byte[] block, int offset, String ascii) {

@@ -8,6 +8,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * An OCI image layout directory (oci-layout, index.json, blobs/sha256/...), which skopeo and buildah
@@ -32,6 +35,22 @@ record OciLayout(Path dir) {
 
   void writeIndexJson(byte[] content) throws IOException {
     Files.write(dir.resolve("index.json"), content);
+  }
+
+  /**
+   * The layout as one tar archive (oci-layout, index.json, then the blobs), the form {@code ctr images
+   * import} and {@code docker load} read, written to {@code file}.
+   */
+  Path writeTar(Path file) throws IOException {
+    Map<String, byte[]> entries = new LinkedHashMap<>();
+    entries.put("oci-layout", Files.readAllBytes(dir.resolve("oci-layout")));
+    entries.put("index.json", Files.readAllBytes(dir.resolve("index.json")));
+    try (Stream<Path> blobs = Files.list(dir.resolve("blobs/sha256"))) {
+      for (Path blob : blobs.sorted().toList()) {
+        entries.put("blobs/sha256/" + blob.getFileName(), Files.readAllBytes(blob));
+      }
+    }
+    return Files.write(file, Layers.tar(entries));
   }
 
   /** The top-level index.json: the entry points of the layout. */

@@ -1,12 +1,13 @@
 /**
- * End-to-end tests with real clients: docker (Debian's dockerd, started privately per class), buildah,
- * skopeo and podman push to and pull from Berth, started from its jar as a separate process on 127.0.0.1.
+ * End-to-end tests with real clients: docker (Debian's dockerd, started privately per class), containerd's
+ * ctr (a private containerd per class; it pushes with the code buildkit and buildx use), buildah, skopeo and
+ * podman push to and pull from Berth, started from its jar as a separate process on 127.0.0.1.
  * Each test then checks through the registry API that what the client reported is what Berth stores.
  *
  * <p>Run as root with the clients installed ({@code .ci/run} installs them):
  * {@code mvn verify -pl conformance -am -Dtest='io.berth.e2e.*Test' -Dsurefire.failIfNoSpecifiedTests=false}.
  * Without a client the class is skipped, unless {@code BERTH_REQUIRE_E2E=1}, which makes it a failure. When a
- * test fails, the logs of Berth and dockerd are printed to its output
+ * test fails, the logs of Berth and dockerd or containerd are printed to its output
  * ({@code target/surefire-reports/<class>-output.txt}); {@code BERTH_LOG_LEVEL} is passed on to Berth.
  */
 package io.berth.e2e;

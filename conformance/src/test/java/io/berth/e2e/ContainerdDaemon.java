@@ -1,0 +1,118 @@
+package io.berth.e2e;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private containerd (Debian's, the one docker.io uses) for one test class. It has its own root, state,
+ * socket and config in a temporary directory, and the CRI plugin is off, so it never touches the host's
+ * containerd or network. It only stores and moves content, so no container ever runs. {@code ctr} talks to it
+ * with the native snapshotter, which needs no overlay mounts.
+ *
+ * <p>ctr pushes and pulls through containerd's {@code remotes/docker} code, the same code buildkit (and so
+ * buildx) uses. It skips the {@code /v2/} ping, uploads a blob as one empty POST and then one PUT carrying the
+ * whole blob, and skips a manifest when HEAD returns the same {@code Docker-Content-Digest}.
+ */
+final class ContainerdDaemon implements AutoCloseable {
+  private static final Duration STARTUP_LIMIT = Duration.ofSeconds(30);
+
+  private final Path dir;
+  private final Process process;
+
+  private ContainerdDaemon(Path dir, Process process) {
+    this.dir = dir;
+    this.process = process;
+  }
+
+  static ContainerdDaemon start() throws IOException {
+    // Directly under /tmp with a short name: the socket path (and the .ttrpc one next to it) must stay
+    // under 108 bytes.
+    Path dir = Files.createTempDirectory(Path.of("/tmp"), "bc");
+    Path config = Files.writeString(dir.resolve("config.toml"), """
+        version = 2
+        disabled_plugins = ["io.containerd.grpc.v1.cri"]
+        """);
+    Process process = new ProcessBuilder(
+        "containerd",
+        "--config", config.toString(),
+        "--root", dir.resolve("root").toString(),
+        "--state", dir.resolve("state").toString(),
+        "--address", socket(dir).toString())
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("containerd.log").toFile())
+        .start();
+    ContainerdDaemon daemon = new ContainerdDaemon(dir, process);
+    daemon.awaitReady();
+    return daemon;
+  }
+
+  private static Path socket(Path dir) {
+    return dir.resolve("c.sock");
+  }
+
+  private void awaitReady() {
+    long deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
+    Command.Result last = null;
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        String log = log();
+        int exitCode = process.exitValue();
+        close();
+        fail("containerd exited with code " + exitCode + " during startup\n" + log);
+      }
+      // `ctr version` succeeds only once the daemon answers on its socket.
+      last = ctr("default", "version").timeout(Duration.ofSeconds(10)).run();
+      if (last.exitCode() == 0) {
+        return;
+      }
+      BerthProcess.sleep(Duration.ofMillis(100));
+    }
+    String log = log();
+    close();
+    fail("containerd did not become ready within " + STARTUP_LIMIT + "\n" + last.describe() + "\n" + log);
+  }
+
+  /**
+   * A ctr command against this daemon in a containerd namespace. Images and content are kept per namespace,
+   * so tests that use different namespaces cannot see each other's blobs.
+   */
+  Command ctr(String namespace, String... args) {
+    List<String> command = new ArrayList<>(List.of("ctr", "--address", socket(dir).toString(), "--namespace", namespace));
+    command.addAll(List.of(args));
+    return Command.of(command.toArray(String[]::new)).env("CONTAINERD_SNAPSHOTTER", "native");
+  }
+
+  Path logFile() {
+    return dir.resolve("containerd.log");
+  }
+
+  String log() {
+    try {
+      return Files.readString(logFile());
+    } catch (IOException e) {
+      return "(cannot read containerd log: " + e + ")";
+    }
+  }
+
+  /** SIGTERM, wait for a clean shutdown, SIGKILL if it does not come; then delete the directory. */
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    TempFiles.deleteRecursively(dir);
+  }
+}

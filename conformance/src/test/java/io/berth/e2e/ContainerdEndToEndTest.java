@@ -1,0 +1,491 @@
+package io.berth.e2e;
+
+import static io.berth.e2e.HttpAssertions.header;
+import static io.berth.e2e.HttpAssertions.ok;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * containerd's {@code ctr} pushing and pulling the shapes buildx and buildkit produce. buildx is not installable
+ * here, but buildkit pushes through containerd's {@code remotes/docker} pusher, which ctr drives too. So the test
+ * builds what buildx would build and lets containerd push it:
+ * <ul>
+ *   <li>a two-platform OCI index with buildx's default provenance: one attestation manifest per platform
+ *       ({@code unknown/unknown}, {@code vnd.docker.reference.*} annotations, an in-toto layer);</li>
+ *   <li>a tag moving from that index to a single manifest and back, which buildx does when a build changes
+ *       from multi- to single-platform;</li>
+ *   <li>a buildkit cache index, whose entries are layer blobs and a cache config, not manifests.</li>
+ * </ul>
+ * ctr's {@code --http-dump} shows the requests containerd sent, so the test can tell an upload from a skip.
+ */
+class ContainerdEndToEndTest {
+  private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+  private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+  private static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+  private static final String GZIP_LAYER = "application/vnd.oci.image.layer.v1.tar+gzip";
+  private static final String IN_TOTO = "application/vnd.in-toto+json";
+  private static final String CACHE_CONFIG = "application/vnd.buildkit.cacheconfig.v0";
+  private static final List<String> ARCHITECTURES = List.of("amd64", "arm64");
+  /** A request line as {@code ctr --http-dump} logs it. */
+  private static final Pattern REQUEST_LINE =
+      Pattern.compile("\\b(HEAD|GET|PUT|POST|PATCH|DELETE) (/v2/[^ \"\\\\]*) HTTP/1\\.1");
+
+  @RegisterExtension
+  static final PrintLogsOnFailure LOGS = new PrintLogsOnFailure();
+
+  @TempDir
+  static Path workDir;
+
+  static BerthProcess berth;
+  static ContainerdDaemon containerd;
+
+  @BeforeAll
+  static void start() throws IOException {
+    Clients.require("containerd", "ctr");
+    Clients.requireRoot();
+    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")));
+    LOGS.watch("berth", berth.logFile());
+    containerd = ContainerdDaemon.start();
+    LOGS.watch("containerd", containerd.logFile());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (containerd != null) {
+      containerd.close();
+    }
+    if (berth != null) {
+      berth.close();
+    }
+  }
+
+  /**
+   * What the test wrote into a layout: the top-level manifest or index, the child manifests, the other blobs
+   * (configs, layers, statements), and the layout as a tar for {@code ctr images import}.
+   */
+  record Built(String digest, byte[] bytes, String mediaType, Map<String, byte[]> manifests,
+      Map<String, byte[]> blobs, Path tar) {
+    /** Every piece of content by digest: the top level, the child manifests and the blobs. */
+    Map<String, byte[]> everything() {
+      Map<String, byte[]> all = new LinkedHashMap<>();
+      all.put(digest, bytes);
+      all.putAll(manifests);
+      all.putAll(blobs);
+      return all;
+    }
+  }
+
+  /** A request containerd sent, from its --http-dump output. */
+  record Request(String method, String path) {}
+
+  @Test
+  void buildxIndexWithAttestationsPushesSkipsWhenPresentAndPullsBackIdentical() throws IOException {
+    String ns = "buildx";
+    Built image = buildxImage("buildx", "round trip");
+    containerd.ctr(ns, "images", "import", "--all-platforms", "--no-unpack", "--base-name", "local/buildx",
+        image.tar().toString()).check();
+    String remote = berth.hostPort() + "/team/buildx:1";
+
+    // First push: every blob is new, so each is uploaded; child manifests go by digest, the index by tag last.
+    List<Request> first = push(ns, remote, "local/buildx:1");
+    assertEquals(image.blobs().size(), count(first, "POST", "/v2/team/buildx/blobs/uploads/"),
+        "one upload per blob expected:\n" + first);
+    List<String> manifestPuts = paths(first, "PUT", "/v2/team/buildx/manifests/");
+    assertEquals("/v2/team/buildx/manifests/1", manifestPuts.getLast(), "the index must be pushed last: " + first);
+    Set<String> childPuts = new LinkedHashSet<>(manifestPuts.subList(0, manifestPuts.size() - 1));
+    assertEquals(prefixed("/v2/team/buildx/manifests/", image.manifests().keySet()), childPuts);
+
+    // The registry holds the index under the tag byte for byte, every child by digest, every blob.
+    HttpResponse<byte[]> stored = ok(berth.get("/v2/team/buildx/manifests/1", OCI_INDEX));
+    assertEquals(OCI_INDEX, header(stored, "Content-Type"));
+    assertEquals(image.digest(), header(stored, "Docker-Content-Digest"));
+    assertArrayEquals(image.bytes(), stored.body(), "stored index bytes differ from the pushed ones");
+    assertRepositoryHolds("team/buildx", image);
+
+    // Pushing the same image again uploads nothing: blobs and children are found by HEAD, and the index is
+    // skipped because HEAD on the tag returns the same Docker-Content-Digest.
+    List<Request> again = push(ns, remote, "local/buildx:1");
+    assertEquals(List.of(), writes(again), "the second push of an unchanged image must only HEAD");
+    assertTrue(again.contains(new Request("HEAD", "/v2/team/buildx/manifests/1")), again.toString());
+
+    // A second tag of the same image: only the index is written, under the new tag.
+    List<Request> secondTag = push(ns, berth.hostPort() + "/team/buildx:2", "local/buildx:1");
+    assertEquals(List.of(new Request("PUT", "/v2/team/buildx/manifests/2")), writes(secondTag));
+    assertEquals(image.digest(), header(ok(berth.get("/v2/team/buildx/manifests/2", OCI_INDEX)), "Docker-Content-Digest"));
+    assertEquals("[\"1\",\"2\"]", OciLayout.parse(ok(berth.get("/v2/team/buildx/tags/list")).body()).path("tags").toString());
+
+    // Pull back into an empty namespace, so every byte has to come from Berth.
+    containerd.ctr(ns, "images", "rm", "--sync", "local/buildx:1").check();
+    assertEquals("", containerd.ctr(ns, "content", "ls", "--quiet").check().stdout().trim(),
+        "content left in the namespace after removing the image");
+    fetchAllPlatforms(ns, remote);
+    assertEquals(image.digest(), localDigest(ns, remote));
+    String check = containerd.ctr(ns, "images", "check").check().stdout();
+    assertTrue(check.lines().anyMatch(line -> line.startsWith(remote + " ") && line.contains(image.digest())
+        && line.contains("complete")), "ctr images check does not find the pulled image complete:\n" + check);
+    assertContainerdHolds(ns, image);
+
+    // Unpacking the host platform decompresses the layer and checks it against the config's diff_id.
+    containerd.ctr(ns, "images", "pull", "--plain-http", "--platform", "linux/amd64", remote).check();
+    String unpacked = containerd.ctr(ns, "images", "check").check().stdout();
+    assertTrue(unpacked.lines().anyMatch(line -> line.startsWith(remote + " ") && line.trim().endsWith("true")),
+        "linux/amd64 not unpacked:\n" + unpacked);
+  }
+
+  /** buildx pushes a single-platform build as a plain manifest, onto a tag that may hold an index, and back. */
+  @Test
+  void tagMovesFromIndexToSingleManifestAndBack() throws IOException {
+    String ns = "moving";
+    Built index = buildxImage("moving-index", "moving tag");
+    Built single = singleImage("moving-single");
+    containerd.ctr(ns, "images", "import", "--all-platforms", "--no-unpack", "--base-name", "local/index",
+        index.tar().toString()).check();
+    containerd.ctr(ns, "images", "import", "--all-platforms", "--no-unpack", "--base-name", "local/single",
+        single.tar().toString()).check();
+    String remote = berth.hostPort() + "/team/moving:latest";
+
+    push(ns, remote, "local/index:1");
+    assertTagResolvesTo("team/moving", "latest", index);
+
+    List<Request> toSingle = push(ns, remote, "local/single:1");
+    assertEquals(single.blobs().size(), count(toSingle, "POST", "/v2/team/moving/blobs/uploads/"),
+        "the single image's blobs are new and must be uploaded:\n" + toSingle);
+    assertTrue(toSingle.contains(new Request("PUT", "/v2/team/moving/manifests/latest")), toSingle.toString());
+    assertTagResolvesTo("team/moving", "latest", single);
+    assertRepositoryHolds("team/moving", single);
+    // The index the tag left is still there by digest, children and all.
+    assertRepositoryHolds("team/moving", index);
+    assertArrayEquals(index.bytes(), ok(berth.get("/v2/team/moving/manifests/" + index.digest(), OCI_INDEX)).body());
+
+    // containerd resolves the moved tag to the single manifest.
+    fetchAllPlatforms("moving-pull", remote);
+    assertEquals(single.digest(), localDigest("moving-pull", remote));
+
+    // And back to the index.
+    List<Request> back = push(ns, remote, "local/index:1");
+    assertEquals(List.of(new Request("PUT", "/v2/team/moving/manifests/latest")), writes(back),
+        "only the tag may be written when moving it back to a stored index");
+    assertTagResolvesTo("team/moving", "latest", index);
+  }
+
+  /**
+   * A buildkit registry cache ({@code --cache-to type=registry}): an OCI index whose entries are layer blobs
+   * and a cache config, not manifests, with one layer listed twice. It must be stored and served unchanged.
+   */
+  @Test
+  void buildkitCacheIndexIsStoredAndServedByteForByte() throws IOException {
+    String ns = "cache";
+    Built cache = cacheIndex("cache");
+    containerd.ctr(ns, "images", "import", "--all-platforms", "--no-unpack", "--base-name", "local/cache",
+        cache.tar().toString()).check();
+    String remote = berth.hostPort() + "/team/cache:buildcache";
+
+    List<Request> pushed = push(ns, remote, "local/cache:buildcache");
+    assertEquals("/v2/team/cache/manifests/buildcache", paths(pushed, "PUT", "/v2/team/cache/manifests/").getLast());
+
+    HttpResponse<byte[]> stored = ok(berth.get("/v2/team/cache/manifests/buildcache", OCI_INDEX));
+    assertEquals(OCI_INDEX, header(stored, "Content-Type"));
+    assertEquals(cache.digest(), header(stored, "Docker-Content-Digest"));
+    assertArrayEquals(cache.bytes(), stored.body(), "stored cache index bytes differ from the pushed ones");
+    assertRepositoryHolds("team/cache", cache);
+
+    fetchAllPlatforms("cache-pull", remote);
+    assertEquals(cache.digest(), localDigest("cache-pull", remote));
+    assertContainerdHolds("cache-pull", cache);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Driving ctr.
+
+  /** {@code ctr images push} with --http-dump; returns the requests containerd sent. */
+  private static List<Request> push(String ns, String remote, String local) {
+    Command.Result result =
+        containerd.ctr(ns, "images", "push", "--plain-http", "--http-dump", remote, local).check();
+    List<Request> requests = new ArrayList<>();
+    Matcher matcher = REQUEST_LINE.matcher(result.output());
+    while (matcher.find()) {
+      requests.add(new Request(matcher.group(1), matcher.group(2)));
+    }
+    assertFalse(requests.isEmpty(), "no requests in ctr's --http-dump output:\n" + result.describe());
+    return requests;
+  }
+
+  /**
+   * Fetches an image with everything it references, without unpacking. {@code ctr images pull --all-platforms}
+   * fetches the same content but then tries to unpack the attestation "platform" unknown/unknown too, and ctr
+   * 1.6 fails on the in-toto layer ("no processor for media-type"); that is ctr's limit, not the registry's.
+   */
+  private static void fetchAllPlatforms(String ns, String remote) {
+    containerd.ctr(ns, "content", "fetch", "--plain-http", "--all-platforms", remote).check();
+  }
+
+  /** The digest of a local image as {@code ctr images ls} shows it (columns: REF TYPE DIGEST ...). */
+  private static String localDigest(String ns, String ref) {
+    String list = containerd.ctr(ns, "images", "ls").check().stdout();
+    return list.lines()
+        .map(line -> line.trim().split("\\s+"))
+        .filter(columns -> columns[0].equals(ref))
+        .map(columns -> columns[2])
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no image " + ref + " in\n" + list));
+  }
+
+  /** containerd's content store has each piece of content with exactly the bytes the test built. */
+  private static void assertContainerdHolds(String ns, Built built) {
+    built.everything().forEach((digest, bytes) ->
+        assertArrayEquals(bytes, containerd.ctr(ns, "content", "get", digest).check().stdoutBytes(),
+            "containerd fetched other bytes for " + digest));
+  }
+
+  private static List<Request> writes(List<Request> requests) {
+    return requests.stream().filter(r -> !r.method().equals("HEAD") && !r.method().equals("GET")).toList();
+  }
+
+  private static long count(List<Request> requests, String method, String path) {
+    return requests.stream().filter(r -> r.method().equals(method) && r.path().equals(path)).count();
+  }
+
+  private static List<String> paths(List<Request> requests, String method, String prefix) {
+    return requests.stream()
+        .filter(r -> r.method().equals(method) && r.path().startsWith(prefix))
+        .map(Request::path)
+        .toList();
+  }
+
+  private static Set<String> prefixed(String prefix, Set<String> digests) {
+    Set<String> paths = new LinkedHashSet<>();
+    digests.forEach(digest -> paths.add(prefix + digest));
+    return paths;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Checking the registry.
+
+  private static void assertTagResolvesTo(String repo, String tag, Built built) throws IOException {
+    HttpResponse<byte[]> byTag = ok(berth.get("/v2/" + repo + "/manifests/" + tag, OCI_INDEX, OCI_MANIFEST));
+    assertEquals(built.mediaType(), header(byTag, "Content-Type"));
+    assertEquals(built.digest(), header(byTag, "Docker-Content-Digest"));
+    assertArrayEquals(built.bytes(), byTag.body());
+    HttpResponse<byte[]> head = berth.head("/v2/" + repo + "/manifests/" + tag);
+    assertEquals(200, head.statusCode());
+    assertEquals(built.digest(), header(head, "Docker-Content-Digest"), "HEAD on the tag disagrees with GET");
+  }
+
+  /** Every child manifest by digest and every blob, with the exact bytes that were built. */
+  private static void assertRepositoryHolds(String repo, Built built) throws IOException {
+    for (Map.Entry<String, byte[]> manifest : built.manifests().entrySet()) {
+      HttpResponse<byte[]> response = ok(berth.get("/v2/" + repo + "/manifests/" + manifest.getKey(), OCI_MANIFEST));
+      assertEquals(OCI_MANIFEST, header(response, "Content-Type"));
+      assertEquals(manifest.getKey(), header(response, "Docker-Content-Digest"));
+      assertArrayEquals(manifest.getValue(), response.body(), "manifest " + manifest.getKey() + " changed");
+    }
+    for (Map.Entry<String, byte[]> blob : built.blobs().entrySet()) {
+      HttpResponse<byte[]> response = ok(berth.get("/v2/" + repo + "/blobs/" + blob.getKey()));
+      assertArrayEquals(blob.getValue(), response.body(), "blob " + blob.getKey() + " changed");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Building images the way buildx and buildkit lay them out.
+
+  /**
+   * A buildx multi-platform image: an index with linux/amd64 and linux/arm64 image manifests, then one
+   * provenance attestation manifest per platform, as buildx writes them by default. {@code text} goes into
+   * the layers, so images built with different texts share no blobs.
+   */
+  private static Built buildxImage(String name, String text) throws IOException {
+    OciLayout layout = OciLayout.create(workDir.resolve("layouts").resolve(name));
+    Map<String, byte[]> manifests = new LinkedHashMap<>();
+    Map<String, byte[]> blobs = new LinkedHashMap<>();
+    List<String> platformEntries = new ArrayList<>();
+    List<String> attestationEntries = new ArrayList<>();
+    for (String arch : ARCHITECTURES) {
+      byte[] manifest = imageManifest(layout, blobs, arch, text + ", built for linux/" + arch + "\n");
+      String digest = layout.writeBlob(manifest);
+      manifests.put(digest, manifest);
+      platformEntries.add("""
+              {
+                "mediaType": "%s",
+                "digest": "%s",
+                "size": %d,
+                "platform": { "architecture": "%s", "os": "linux" }
+              }""".formatted(OCI_MANIFEST, digest, manifest.length, arch));
+
+      byte[] attestation = attestationManifest(layout, blobs, name, arch, digest);
+      String attestationDigest = layout.writeBlob(attestation);
+      manifests.put(attestationDigest, attestation);
+      attestationEntries.add("""
+              {
+                "mediaType": "%s",
+                "digest": "%s",
+                "size": %d,
+                "annotations": {
+                  "vnd.docker.reference.digest": "%s",
+                  "vnd.docker.reference.type": "attestation-manifest"
+                },
+                "platform": { "architecture": "unknown", "os": "unknown" }
+              }""".formatted(OCI_MANIFEST, attestationDigest, attestation.length, digest));
+    }
+    List<String> entries = new ArrayList<>(platformEntries);
+    entries.addAll(attestationEntries);
+    // Hand-formatted: a registry that re-serialized the index instead of storing its bytes would change them.
+    byte[] index = """
+        {
+          "schemaVersion": 2,
+          "mediaType": "%s",
+          "manifests": [
+        %s
+          ]
+        }
+        """.formatted(OCI_INDEX, String.join(",\n", entries)).getBytes(StandardCharsets.UTF_8);
+    return finish(layout, "1", index, OCI_INDEX, manifests, blobs);
+  }
+
+  /** A single-platform image, pushed as a plain manifest (no index), with layer content of its own. */
+  private static Built singleImage(String name) throws IOException {
+    OciLayout layout = OciLayout.create(workDir.resolve("layouts").resolve(name));
+    Map<String, byte[]> blobs = new LinkedHashMap<>();
+    byte[] manifest = imageManifest(layout, blobs, "amd64", "a single-platform build of " + name + "\n");
+    return finish(layout, "1", manifest, OCI_MANIFEST, Map.of(), blobs);
+  }
+
+  /**
+   * A buildkit registry cache: the index lists the cache's layers and its cache config (buildkit's own media
+   * type) as plain blobs. The first layer is listed twice, as buildkit does for a layer that several cache
+   * records share.
+   */
+  private static Built cacheIndex(String name) throws IOException {
+    OciLayout layout = OciLayout.create(workDir.resolve("layouts").resolve(name));
+    Map<String, byte[]> blobs = new LinkedHashMap<>();
+    byte[] first = Layers.gzip(Layers.tarWithOneFile("cached-1.txt", "first cached layer\n"));
+    byte[] second = Layers.gzip(Layers.tarWithOneFile("cached-2.txt", "second cached layer\n"));
+    String firstDigest = blob(layout, blobs, first);
+    String secondDigest = blob(layout, blobs, second);
+    byte[] cacheConfig = """
+        {"layers":[{"blob":"%s","parent":-1},{"blob":"%s","parent":0}],\
+        "records":[{"digest":"sha256:%s","layers":[{"layerIndex":0}]},\
+        {"digest":"sha256:%s","layers":[{"layerIndex":1}]}]}"""
+        .formatted(firstDigest, secondDigest, "1".repeat(64), "2".repeat(64)).getBytes(StandardCharsets.UTF_8);
+    String configDigest = blob(layout, blobs, cacheConfig);
+    byte[] index = """
+        {
+          "schemaVersion": 2,
+          "mediaType": "%1$s",
+          "manifests": [
+            { "mediaType": "%2$s", "digest": "%3$s", "size": %4$d,
+              "annotations": { "buildkit/createdat": "2024-05-01T12:00:00Z" } },
+            { "mediaType": "%2$s", "digest": "%5$s", "size": %6$d,
+              "annotations": { "buildkit/createdat": "2024-05-01T12:00:01Z" } },
+            { "mediaType": "%2$s", "digest": "%3$s", "size": %4$d },
+            { "mediaType": "%7$s", "digest": "%8$s", "size": %9$d }
+          ]
+        }
+        """.formatted(OCI_INDEX, GZIP_LAYER, firstDigest, first.length, secondDigest, second.length,
+            CACHE_CONFIG, configDigest, cacheConfig.length).getBytes(StandardCharsets.UTF_8);
+    Built built = finish(layout, "buildcache", index, OCI_INDEX, Map.of(), blobs);
+    JsonNode entries = OciLayout.parse(index).path("manifests");
+    assertEquals(entries.get(0).path("digest"), entries.get(2).path("digest"), "the index must list a digest twice");
+    return built;
+  }
+
+  /** One platform's image: a gzipped layer holding one file, a config naming the platform, the manifest. */
+  private static byte[] imageManifest(OciLayout layout, Map<String, byte[]> blobs, String arch, String text)
+      throws IOException {
+    byte[] tar = Layers.tarWithOneFile("platform.txt", text);
+    byte[] layer = Layers.gzip(tar);
+    String layerDigest = blob(layout, blobs, layer);
+    byte[] config = """
+        {"architecture":"%s","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}"""
+        .formatted(arch, Digests.sha256(tar)).getBytes(StandardCharsets.UTF_8);
+    String configDigest = blob(layout, blobs, config);
+    return """
+        {
+          "schemaVersion": 2,
+          "mediaType": "%s",
+          "config": { "mediaType": "%s", "digest": "%s", "size": %d },
+          "layers": [
+            { "mediaType": "%s", "digest": "%s", "size": %d }
+          ]
+        }
+        """.formatted(OCI_MANIFEST, OCI_CONFIG, configDigest, config.length, GZIP_LAYER, layerDigest, layer.length)
+        .getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * buildx's provenance attestation for one platform: an in-toto statement about the platform manifest as
+   * the only layer, and an unknown/unknown config whose diff_ids list the statement.
+   */
+  private static byte[] attestationManifest(OciLayout layout, Map<String, byte[]> blobs, String name, String arch,
+      String subjectDigest) throws IOException {
+    byte[] statement = """
+        {"_type":"https://in-toto.io/Statement/v0.1","predicateType":"https://slsa.dev/provenance/v0.2",\
+        "subject":[{"name":"pkg:docker/team/%s@1?platform=linux%%2F%s","digest":{"sha256":"%s"}}],\
+        "predicate":{"builder":{"id":""},"buildType":"https://mobyproject.org/buildkit@v1",\
+        "metadata":{"buildInvocationID":"berth-e2e-%s-%s"}}}"""
+        .formatted(name, arch, Digests.hex(subjectDigest), name, arch).getBytes(StandardCharsets.UTF_8);
+    String statementDigest = blob(layout, blobs, statement);
+    byte[] config = """
+        {"architecture":"unknown","os":"unknown","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}"""
+        .formatted(statementDigest).getBytes(StandardCharsets.UTF_8);
+    String configDigest = blob(layout, blobs, config);
+    return """
+        {
+          "schemaVersion": 2,
+          "mediaType": "%s",
+          "config": { "mediaType": "%s", "digest": "%s", "size": %d },
+          "layers": [
+            {
+              "mediaType": "%s",
+              "digest": "%s",
+              "size": %d,
+              "annotations": { "in-toto.io/predicate-type": "https://slsa.dev/provenance/v0.2" }
+            }
+          ]
+        }
+        """.formatted(OCI_MANIFEST, OCI_CONFIG, configDigest, config.length, IN_TOTO, statementDigest,
+            statement.length).getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String blob(OciLayout layout, Map<String, byte[]> blobs, byte[] content) throws IOException {
+    String digest = layout.writeBlob(content);
+    blobs.put(digest, content);
+    return digest;
+  }
+
+  /**
+   * Writes the top level, points index.json at it under {@code refName} (ctr import names the image
+   * {@code <base name>:<refName>}), and tars the layout next to its directory.
+   */
+  private static Built finish(OciLayout layout, String refName, byte[] top, String mediaType,
+      Map<String, byte[]> manifests, Map<String, byte[]> blobs) throws IOException {
+    String digest = layout.writeBlob(top);
+    layout.writeIndexJson("""
+        {"schemaVersion":2,"manifests":[{"mediaType":"%s","digest":"%s","size":%d,\
+        "annotations":{"org.opencontainers.image.ref.name":"%s"}}]}"""
+        .formatted(mediaType, digest, top.length, refName).getBytes(StandardCharsets.UTF_8));
+    Path tar = layout.writeTar(layout.dir().resolveSibling(layout.dir().getFileName() + ".tar"));
+    return new Built(digest, top, mediaType, manifests, blobs, tar);
+  }
+}
