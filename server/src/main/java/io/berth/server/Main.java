@@ -42,7 +42,14 @@ public final class Main {
       return;
     }
     Logging.configure(config.log().level());
-    RegistryServer server = RegistryServer.start(config);
+    RegistryServer server;
+    try {
+      server = RegistryServer.start(config);
+    } catch (java.net.BindException e) {
+      System.err.println("berth: cannot listen on " + config.http().addr() + ": " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close();
