@@ -101,17 +101,45 @@ public final class Manifest {
       }
       return declared;
     }
-    if (MediaTypes.isManifest(headerType)) {
-      return headerType;
+    // Without a mediaType field only OCI types are possible (Docker's require the field), told apart by their
+    // fields: the stored bytes alone then always give the type back, whatever Content-Type it was pushed with.
+    String sniffed = sniff(root);
+    if (sniffed == null) {
+      throw invalid("cannot tell the manifest media type: no mediaType field, no config, no manifests");
     }
-    // OCI manifests may omit mediaType; tell an index from an image manifest by its fields.
+    if (MediaTypes.isManifest(headerType) && !headerType.equals(sniffed)) {
+      throw invalid("Content-Type " + headerType + " does not match the manifest, which has no mediaType and reads as "
+          + sniffed);
+    }
+    return sniffed;
+  }
+
+  private static String sniff(JsonNode root) {
     if (root.has("manifests")) {
       return MediaTypes.OCI_INDEX;
     }
     if (root.has("config")) {
       return MediaTypes.OCI_MANIFEST;
     }
-    throw invalid("cannot tell the manifest media type: no mediaType field and Content-Type " + headerType);
+    return null;
+  }
+
+  /**
+   * The media type of a manifest that was accepted before: its {@code mediaType} field, or the OCI type its fields
+   * show. Lenient on purpose, so a stricter {@link #parse} in a later version never makes stored manifests unreadable.
+   */
+  public static String storedMediaType(byte[] stored) {
+    try {
+      JsonNode root = JSON.readTree(stored);
+      JsonNode declared = root.get("mediaType");
+      if (declared != null && declared.isTextual()) {
+        return declared.textValue();
+      }
+      String sniffed = sniff(root);
+      return sniffed != null ? sniffed : MediaTypes.OCI_MANIFEST;
+    } catch (java.io.IOException e) {
+      return MediaTypes.OCI_MANIFEST;
+    }
   }
 
   private static JsonNode requireField(JsonNode root, String name) {

@@ -16,9 +16,11 @@ import java.util.Optional;
  */
 public final class BlobStore {
   private final StorageDriver driver;
+  private final RepositoryLocks locks;
 
-  public BlobStore(StorageDriver driver) {
+  BlobStore(StorageDriver driver, RepositoryLocks locks) {
     this.driver = driver;
+    this.locks = locks;
   }
 
   /** The blob, if {@code repository} holds it. */
@@ -42,7 +44,9 @@ public final class BlobStore {
 
   /** Records that {@code repository} holds the (already stored) blob. */
   void link(RepositoryName repository, Digest digest) throws IOException {
-    driver.putContent(StoragePaths.layerLink(repository, digest), digest.toString().getBytes(StandardCharsets.US_ASCII));
+    try (var held = locks.lock(repository)) {
+      driver.putContent(StoragePaths.layerLink(repository, digest), digest.toString().getBytes(StandardCharsets.US_ASCII));
+    }
   }
 
   /**
@@ -60,7 +64,9 @@ public final class BlobStore {
 
   /** Removes the blob from a repository. The content stays for other repositories (garbage collection frees it). */
   public void delete(RepositoryName repository, Digest digest) throws IOException {
-    get(repository, digest);
-    driver.delete(StoragePaths.layerDirectory(repository, digest));
+    try (var held = locks.lock(repository)) {
+      get(repository, digest);
+      driver.delete(StoragePaths.layerDirectory(repository, digest));
+    }
   }
 }

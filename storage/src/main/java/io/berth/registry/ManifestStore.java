@@ -39,16 +39,18 @@ public final class ManifestStore {
   private final BlobStore blobs;
   private final TagStore tags;
   private final ReferrerIndex referrers;
+  private final RepositoryLocks locks;
   /** Manifests are immutable under their digest, so they cache well. */
   private final Cache<Digest, StoredManifest> cache = Caffeine.newBuilder()
       .maximumWeight(64L * 1024 * 1024)
       .weigher((Digest d, StoredManifest m) -> m.bytes().length + 200)
       .build();
 
-  public ManifestStore(StorageDriver driver, BlobStore blobs, TagStore tags) {
+  ManifestStore(StorageDriver driver, BlobStore blobs, TagStore tags, RepositoryLocks locks) {
     this.driver = driver;
     this.blobs = blobs;
     this.tags = tags;
+    this.locks = locks;
     this.referrers = new ReferrerIndex(driver);
   }
 
@@ -70,27 +72,28 @@ public final class ManifestStore {
       throw new RegistryException(ErrorCode.DIGEST_INVALID,
           "manifest has digest " + manifest.digest() + ", not " + d);
     }
-    checkReferences(repository, manifest);
-
-    Digest digest = manifest.digest();
-    String data = StoragePaths.blobData(digest);
-    if (driver.size(data).isEmpty()) {
-      driver.putContent(data, bytes);
-    }
-    driver.putContent(StoragePaths.manifestRevisionLink(repository, digest),
-        digest.toString().getBytes(StandardCharsets.US_ASCII));
-    cache.put(digest, new StoredManifest(digest, manifest.mediaType(), bytes));
-    if (manifest.subject().isPresent()) {
-      referrers.add(repository, manifest.subject().get().digest(), manifest.toDescriptor());
-    }
     Set<Tag> newTags = new LinkedHashSet<>();
     if (reference instanceof Tag t) {
       newTags.add(t);
     }
     newTags.addAll(extraTags);
-    for (Tag t : newTags) {
-      tags.put(repository, t, digest);
+    Digest digest = manifest.digest();
+    try (var held = locks.lock(repository)) {
+      checkReferences(repository, manifest);
+      String data = StoragePaths.blobData(digest);
+      if (driver.size(data).isEmpty()) {
+        driver.putContent(data, bytes);
+      }
+      driver.putContent(StoragePaths.manifestRevisionLink(repository, digest),
+          digest.toString().getBytes(StandardCharsets.US_ASCII));
+      if (manifest.subject().isPresent()) {
+        referrers.add(repository, manifest.subject().get().digest(), manifest.toDescriptor());
+      }
+      for (Tag t : newTags) {
+        tags.put(repository, t, digest);
+      }
     }
+    cache.put(digest, new StoredManifest(digest, manifest.mediaType(), bytes));
     return new PushResult(digest, List.copyOf(newTags), manifest.subject().map(Descriptor::digest));
   }
 
@@ -141,7 +144,7 @@ public final class ManifestStore {
     } catch (PathNotFoundException e) {
       throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest unknown: " + reference);
     }
-    StoredManifest stored = new StoredManifest(digest, Manifest.parse(bytes, null, digest.algorithm()).mediaType(), bytes);
+    StoredManifest stored = new StoredManifest(digest, Manifest.storedMediaType(bytes), bytes);
     cache.put(digest, stored);
     return stored;
   }
@@ -150,19 +153,29 @@ public final class ManifestStore {
    * Deletes a tag, or a manifest revision together with the tags that point at it (as distribution does).
    */
   public void delete(RepositoryName repository, Reference reference) throws IOException {
-    switch (reference) {
-      case Tag t -> tags.delete(repository, t);
-      case Digest d -> {
-        StoredManifest stored = get(repository, d);
-        for (Tag t : tags.tagsOf(repository, d)) {
-          tags.delete(repository, t);
+    try (var held = locks.lock(repository)) {
+      switch (reference) {
+        case Tag t -> tags.delete(repository, t);
+        case Digest d -> {
+          StoredManifest stored = get(repository, d);
+          for (Tag t : tags.tagsOf(repository, d)) {
+            tags.delete(repository, t);
+          }
+          Optional<Descriptor> subject = subjectOf(stored);
+          if (subject.isPresent()) {
+            referrers.remove(repository, subject.get().digest(), d);
+          }
+          driver.delete(StoragePaths.manifestRevision(repository, d));
         }
-        Optional<Descriptor> subject = Manifest.parse(stored.bytes(), stored.mediaType(), d.algorithm()).subject();
-        if (subject.isPresent()) {
-          referrers.remove(repository, subject.get().digest(), d);
-        }
-        driver.delete(StoragePaths.manifestRevision(repository, d));
       }
+    }
+  }
+
+  private static Optional<Descriptor> subjectOf(StoredManifest stored) {
+    try {
+      return Manifest.parse(stored.bytes(), stored.mediaType(), stored.digest().algorithm()).subject();
+    } catch (RegistryException notParseableAnyMore) {
+      return Optional.empty(); // it can't have been indexed as a referrer either
     }
   }
 

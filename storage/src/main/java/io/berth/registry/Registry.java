@@ -16,10 +16,11 @@ public final class Registry {
 
   public Registry(StorageDriver driver) {
     this.driver = driver;
-    this.blobs = new BlobStore(driver);
+    RepositoryLocks locks = new RepositoryLocks();
+    this.blobs = new BlobStore(driver, locks);
     this.uploads = new UploadService(driver, blobs);
     this.tags = new TagStore(driver);
-    this.manifests = new ManifestStore(driver, blobs, tags);
+    this.manifests = new ManifestStore(driver, blobs, tags, locks);
     this.catalog = new Catalog(driver);
   }
 

@@ -70,6 +70,20 @@ class ManifestTest {
   }
 
   @Test
+  void withoutAMediaTypeFieldTheContentTypeMustAgreeWithTheFields() {
+    // Docker's types require the field; accepting one from the header alone would lose it once stored.
+    String noType = """
+        {"schemaVersion":2,"config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"%s","size":2},
+         "layers":[]}""".formatted(D1);
+    assertEquals(ErrorCode.MANIFEST_INVALID, assertThrows(RegistryException.class,
+        () -> Manifest.parse(bytes(noType), MediaTypes.DOCKER_MANIFEST, DigestAlgorithm.SHA256)).code());
+    assertEquals(ErrorCode.MANIFEST_INVALID, assertThrows(RegistryException.class,
+        () -> Manifest.parse(bytes(noType), MediaTypes.OCI_INDEX, DigestAlgorithm.SHA256)).code());
+    Manifest m = Manifest.parse(bytes(noType), MediaTypes.OCI_MANIFEST, DigestAlgorithm.SHA256);
+    assertEquals(m.mediaType(), Manifest.storedMediaType(m.bytes()));
+  }
+
+  @Test
   void artifactTypeFallsBackToTheConfigMediaType() {
     assertEquals("application/vnd.oci.image.config.v1+json",
         Manifest.parse(bytes(OCI_IMAGE), null, DigestAlgorithm.SHA256).effectiveArtifactType());

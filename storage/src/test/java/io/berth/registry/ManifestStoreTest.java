@@ -142,6 +142,27 @@ class ManifestStoreTest {
   }
 
   @Test
+  void aTagMovedWhileItsOldManifestIsDeletedIsNeverLost() throws Exception {
+    byte[] a = image(layer, 11, ",\"annotations\":{\"v\":\"a\"}");
+    byte[] b = image(layer, 11, ",\"annotations\":{\"v\":\"b\"}");
+    Tag t = new Tag("t");
+    for (int round = 0; round < 100; round++) {
+      Digest digestA = registry.manifests().put(APP, t, a, null, List.of()).digest();
+      var move = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        try {
+          registry.manifests().put(APP, t, b, null, List.of());
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      registry.manifests().delete(APP, digestA);
+      move.join();
+      // Whichever ran first, the tag ends up on b: deleting a can't take the moved tag with it.
+      assertEquals(Digest.sha256(b), registry.tags().resolve(APP, t).orElseThrow(), "round " + round);
+    }
+  }
+
+  @Test
   void deletingARevisionDeletesItsTags() throws IOException {
     Digest d = registry.manifests().put(APP, new Tag("a"), image(layer, 11, ""), null, List.of(new Tag("b"))).digest();
     assertEquals(List.of("a", "b"), registry.tags().list(APP));
