@@ -33,6 +33,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -99,6 +101,9 @@ class CrashConsistencyTest {
   /** Tag PUTs in flight at a kill, and how many of those the restarted Berth shows as applied. */
   private int tagPutsInFlight;
   private int tagPutsInFlightApplied;
+  /** How long acknowledged tag PUTs took, to aim kills into them. */
+  private final LongAdder tagPutNanos = new LongAdder();
+  private final LongAdder tagPutCount = new LongAdder();
 
   /** One tag's history. Written by its one writer during a round, read by the test thread after it. */
   private static final class TagState {
@@ -144,7 +149,8 @@ class CrashConsistencyTest {
       berth.close();
     }
     System.out.printf("CrashConsistencyTest: %d rounds in %.1f s; %d tag PUTs were in flight at a kill, %d of them"
-        + " applied%n", ROUNDS, (System.nanoTime() - started) / 1e9, tagPutsInFlight, tagPutsInFlightApplied);
+            + " applied; a tag PUT took %.1f ms on average%n", ROUNDS, (System.nanoTime() - started) / 1e9,
+        tagPutsInFlight, tagPutsInFlightApplied, tagPutNanos.sum() / 1e6 / Math.max(1, tagPutCount.sum()));
     // The checks above only mean something if kills did land on writes and tags were written.
     assertTrue(interruptedWrites > 0, "no write was in flight at any kill");
     assertTrue(tagPutsInFlight > 0, "no tag PUT was in flight at any kill");
@@ -180,7 +186,17 @@ class CrashConsistencyTest {
         }
         Thread.sleep(5);
       }
-      Thread.sleep(random.nextInt(400));
+      Thread.sleep(random.nextInt(300));
+      // Aim at a tag PUT half the time: wait for one to be under way, then let a random part of the time a
+      // tag PUT takes pass, so kills land anywhere in it (before, during and after the tag link's rename).
+      if (random.nextBoolean()) {
+        long aimDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (killing.tagPutsRunning.get() == 0 && System.nanoTime() < aimDeadline) {
+          LockSupport.parkNanos(100_000);
+        }
+        long mean = tagPutCount.sum() == 0 ? 5_000_000 : tagPutNanos.sum() / tagPutCount.sum();
+        LockSupport.parkNanos((long) (random.nextDouble() * 1.5 * mean));
+      }
       killing.now = true;
       berth.kill();
       for (Future<?> f : writers) {
@@ -192,8 +208,12 @@ class CrashConsistencyTest {
     return new RoundResult(acked.get(), interrupted.get());
   }
 
+  /** Shared by the test thread and a round's writers. */
   private static final class Killing {
+    /** Set just before the SIGKILL: from then on an I/O error means the write was in flight. */
     volatile boolean now;
+    /** Tag PUTs sent and not answered yet, so the kill can aim at one. */
+    final AtomicInteger tagPutsRunning = new AtomicInteger();
   }
 
   /** One client: pushes blobs and manifests and re-points its own tags until Berth dies under it. */
@@ -240,7 +260,7 @@ class CrashConsistencyTest {
         while (!killing.now) {
           seq++;
           byte[] manifest;
-          if (!oldManifests.isEmpty() && random.nextInt(8) == 0) {
+          if (!oldManifests.isEmpty() && random.nextInt(3) == 0) {
             manifest = oldManifests.get(random.nextInt(oldManifests.size()));
           } else {
             byte[] layer = randomBlob();
@@ -344,9 +364,18 @@ class CrashConsistencyTest {
       String digest = Digests.sha256(manifest);
       String what = "PUT of " + digest + " to tag " + tag.name;
       tag.inFlight.add(digest);
+      long sent = System.nanoTime();
+      killing.tagPutsRunning.incrementAndGet();
       try {
-        HttpResponse<byte[]> put = send(request("/v2/" + REPO + "/manifests/" + tag.name)
-            .header("Content-Type", MANIFEST_TYPE).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)), what);
+        HttpResponse<byte[]> put;
+        try {
+          put = send(request("/v2/" + REPO + "/manifests/" + tag.name)
+              .header("Content-Type", MANIFEST_TYPE).PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)), what);
+        } finally {
+          killing.tagPutsRunning.decrementAndGet();
+        }
+        tagPutNanos.add(System.nanoTime() - sent);
+        tagPutCount.increment();
         if (!expect(put, 201, what)) {
           tag.inFlight.remove(digest);
           return false;
