@@ -72,12 +72,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dberth.crash.seed=N} repeats them (the interleaving with the kill still varies).
  * {@code conformance/bench/crash-compare.sh} runs the same kind of kill loop against Berth and distribution.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class CrashConsistencyTest {
   private static final String REPO = "team/app";
   private static final int WRITERS = 4;
   private static final int TAGS_PER_WRITER = 3;
-  private static final int ROUNDS = 8;
+  /** Kill/restart rounds; {@code -Dberth.crash.rounds=N} for a longer soak (about 2 s a round). */
+  private static final int ROUNDS = Integer.getInteger("berth.crash.rounds", 8);
   /** Acknowledged writes a round must have before the kill may come: the load is really running. */
   private static final int MIN_ACKS_BEFORE_KILL = 6;
   private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
