@@ -22,19 +22,25 @@ final class BerthProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final Path workDir;
   private final Path logFile;
   private final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
       .build();
 
-  private BerthProcess(Process process, int port, Path logFile) {
+  private BerthProcess(Process process, int port, Path workDir, Path logFile) {
     this.process = process;
     this.port = port;
+    this.workDir = workDir;
     this.logFile = logFile;
   }
 
-  /** Starts Berth with its storage and its log (stdout and stderr) under {@code workDir}. */
+  /**
+   * Starts Berth with its storage and its log (stdout and stderr) under {@code workDir}. A directory that
+   * already holds a storage directory is reused as it is, and the log is appended to, so this also restarts
+   * Berth on what an earlier process (killed, say) left behind.
+   */
   static BerthProcess start(Path workDir) throws IOException {
     Path jar = Path.of(System.getProperty("berth.jar", "../server/target/berth.jar")).toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
@@ -47,7 +53,7 @@ final class BerthProcess implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-jar", jar.toString())
         .directory(workDir.toFile())
         .redirectErrorStream(true)
-        .redirectOutput(logFile.toFile());
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
     Map<String, String> env = builder.environment();
     // Berth rejects unknown BERTH_* variables, and the test JVM may carry some meant for the tests
     // (BERTH_REQUIRE_E2E). Pass on only the log level, so `BERTH_LOG_LEVEL=debug mvn verify` still works.
@@ -55,7 +61,7 @@ final class BerthProcess implements AutoCloseable {
     env.put("BERTH_HTTP_ADDR", "127.0.0.1:" + port);
     env.put("BERTH_STORAGE_FILESYSTEM_ROOT", storage.toString());
     env.put("BERTH_STORAGE_DELETE_ENABLED", "true");
-    BerthProcess berth = new BerthProcess(builder.start(), port, logFile);
+    BerthProcess berth = new BerthProcess(builder.start(), port, workDir, logFile);
     berth.awaitReady();
     return berth;
   }
@@ -92,6 +98,36 @@ final class BerthProcess implements AutoCloseable {
 
   Path logFile() {
     return logFile;
+  }
+
+  /** The directory Berth stores into (its filesystem storage root). */
+  Path storage() {
+    return workDir.resolve("storage");
+  }
+
+  /**
+   * Kills Berth with SIGKILL ({@link Process#destroyForcibly} on Linux): no shutdown hook, no draining of
+   * requests, writes stop wherever they are. Returns once the process is gone.
+   */
+  void kill() {
+    process.destroyForcibly();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        fail("Berth (pid " + process.pid() + ") still runs 10 s after SIGKILL");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+    http.close();
+  }
+
+  /** Starts a new Berth on the same storage directory (and log); this one must have stopped. */
+  BerthProcess restart() throws IOException {
+    if (process.isAlive()) {
+      throw new IllegalStateException("Berth (pid " + process.pid() + ") still runs; kill or close it first");
+    }
+    return start(workDir);
   }
 
   String log() {

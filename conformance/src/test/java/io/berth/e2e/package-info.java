@@ -9,5 +9,8 @@
  * Without a client the class is skipped, unless {@code BERTH_REQUIRE_E2E=1}, which makes it a failure. When a
  * test fails, the logs of Berth and dockerd or containerd are printed to its output
  * ({@code target/surefire-reports/<class>-output.txt}); {@code BERTH_LOG_LEVEL} is passed on to Berth.
+ *
+ * <p>{@link io.berth.e2e.CrashConsistencyTest} needs no client and no root: it kills Berth with SIGKILL under
+ * concurrent pushes, restarts it on the same storage and checks that nothing acknowledged was lost or torn.
  */
 package io.berth.e2e;
