@@ -1,8 +1,8 @@
 package io.berth.server;
 
-import io.berth.registry.UploadPurger;
+import io.berth.registry.UploadService;
 import io.berth.server.config.ServerConfig;
-import io.berth.storage.StorageDriver;
+import io.berth.storage.fs.FilesystemDriver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Background housekeeping on its own thread: purging abandoned uploads. */
+/**
+ * Background housekeeping on its own thread: purging abandoned uploads, and sweeping the temporary files that
+ * a crash mid-write leaves on the filesystem.
+ */
 final class Maintenance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Maintenance.class);
 
@@ -21,7 +24,10 @@ final class Maintenance implements AutoCloseable {
     this.scheduler = scheduler;
   }
 
-  static Maintenance start(StorageDriver driver, ServerConfig.Maintenance config) {
+  /** Temporary files older than this belong to no live write. */
+  private static final Duration TEMP_FILE_AGE = Duration.ofHours(1);
+
+  static Maintenance start(UploadService uploads, FilesystemDriver filesystem, ServerConfig.Maintenance config) {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "berth-maintenance");
       t.setDaemon(true);
@@ -29,12 +35,11 @@ final class Maintenance implements AutoCloseable {
     });
     ServerConfig.UploadPurging purging = config.uploadpurging();
     if (purging.enabled()) {
-      UploadPurger purger = new UploadPurger(driver);
       Duration age = Duration.ofHours(purging.agehours());
       // First run soon after start, not at once: a restart must not slow the first pushes.
       scheduler.scheduleWithFixedDelay(() -> {
         try {
-          int purged = purger.purge(age, Instant.now());
+          int purged = uploads.purge(age, Instant.now());
           if (purged > 0) {
             log.info("purged {} upload sessions older than {}", purged, age);
           }
@@ -43,6 +48,16 @@ final class Maintenance implements AutoCloseable {
         }
       }, 5, Math.max(1, purging.intervalhours()) * 60L, TimeUnit.MINUTES);
     }
+    scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        int swept = filesystem.sweepTemporaryFiles(TEMP_FILE_AGE);
+        if (swept > 0) {
+          log.info("removed {} temporary files left by interrupted writes", swept);
+        }
+      } catch (Exception e) {
+        log.warn("sweeping temporary files failed; will try again", e);
+      }
+    }, 1, 60, TimeUnit.MINUTES);
     return new Maintenance(scheduler);
   }
 

@@ -59,7 +59,7 @@ public final class RegistryServer implements AutoCloseable {
       log.info("berth listening on {} (storage: filesystem {}, deletes {})", channel.localAddress(),
           config.storage().filesystem().rootPath().toAbsolutePath(),
           config.storage().delete().enabled() ? "enabled" : "disabled");
-      Maintenance maintenance = Maintenance.start(driver, config.storage().maintenance());
+      Maintenance maintenance = Maintenance.start(registry.uploads(), driver, config.storage().maintenance());
       return new RegistryServer(boss, workers, storageExecutor, channel, maintenance);
     } catch (Exception e) {
       boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -8,16 +8,21 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Deletes upload sessions abandoned for longer than a maximum age (distribution's upload purging), so clients
  * that gave up mid-push don't fill the disk.
  */
-public final class UploadPurger {
+final class UploadPurger {
   private final StorageDriver driver;
+  private final Predicate<String> inUse;
 
-  public UploadPurger(StorageDriver driver) {
+  /** @param inUse whether a session (by id) is being written right now: those are left alone */
+  UploadPurger(StorageDriver driver, Predicate<String> inUse) {
     this.driver = driver;
+    this.inUse = inUse;
   }
 
   /**
@@ -46,7 +51,8 @@ public final class UploadPurger {
     int purged = 0;
     for (String uuid : driver.list(uploadsDir)) {
       String session = uploadsDir + "/" + uuid;
-      if (startedAt(session).isBefore(cutoff)) {
+      Optional<Instant> started = startedAt(session);
+      if (started.isPresent() && started.get().isBefore(cutoff) && !inUse.test(uuid)) {
         driver.delete(session);
         purged++;
       }
@@ -54,12 +60,13 @@ public final class UploadPurger {
     return purged;
   }
 
-  /** When a session started; one without a readable start time is as old as can be (left by a crash). */
-  private Instant startedAt(String session) throws IOException {
+  /** When a session started; unknown while {@code start} is still writing it (so it is never purged then). */
+  private Optional<Instant> startedAt(String session) throws IOException {
     try {
-      return Instant.parse(new String(driver.getContent(session + "/startedat"), StandardCharsets.US_ASCII).trim());
+      return Optional.of(Instant.parse(
+          new String(driver.getContent(session + "/startedat"), StandardCharsets.US_ASCII).trim()));
     } catch (PathNotFoundException | DateTimeParseException e) {
-      return Instant.EPOCH;
+      return Optional.empty();
     }
   }
 }

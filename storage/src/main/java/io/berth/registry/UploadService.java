@@ -72,6 +72,7 @@ public final class UploadService {
     requireExists(repository, uuid);
     acquire(uuid);
     try {
+      requireExists(repository, uuid); // cancelled while we waited?
       FileWriter writer = driver.appender(StoragePaths.uploadData(repository, uuid));
       if (expectedOffset != null && expectedOffset != writer.size()) {
         long size = writer.size();
@@ -99,6 +100,7 @@ public final class UploadService {
     requireExists(repository, uuid);
     acquire(uuid);
     try {
+      requireExists(repository, uuid); // cancelled while we waited?
       String data = StoragePaths.uploadData(repository, uuid);
       long size = driver.size(data).orElse(-1L);
       if (size < 0) {
@@ -125,10 +127,24 @@ public final class UploadService {
     }
   }
 
+  /**
+   * Deletes the sessions that started before {@code now - maxAge} and are not being written.
+   *
+   * @return how many were deleted
+   */
+  public int purge(Duration maxAge, Instant now) throws IOException {
+    return new UploadPurger(driver, busy::contains).purge(maxAge, now);
+  }
+
   /** Cancels the upload and deletes what it received. */
   public void cancel(RepositoryName repository, String uuid) throws IOException {
     requireExists(repository, uuid);
-    cancelQuietly(repository, uuid);
+    acquire(uuid);
+    try {
+      cancelQuietly(repository, uuid);
+    } finally {
+      busy.remove(uuid);
+    }
   }
 
   private void cancelQuietly(RepositoryName repository, String uuid) throws IOException {

@@ -21,7 +21,7 @@ class UploadPurgerTest {
   Path root;
 
   @Test
-  void purgesOnlySessionsOlderThanTheMaximumAge() throws IOException {
+  void purgesOnlyIdleSessionsOlderThanTheMaximumAge() throws IOException {
     FilesystemDriver driver = new FilesystemDriver(root);
     Registry registry = new Registry(driver);
     RepositoryName nested = RepositoryName.parse("team/app/api");
@@ -31,10 +31,18 @@ class UploadPurgerTest {
     driver.putContent(StoragePaths.uploadStartedAt(nested, old),
         Instant.now().minus(Duration.ofDays(8)).toString().getBytes(StandardCharsets.US_ASCII));
 
-    int purged = new UploadPurger(driver).purge(Duration.ofDays(7), Instant.now());
+    String oldButBusy = registry.uploads().start(other, DigestAlgorithm.SHA256);
+    driver.putContent(StoragePaths.uploadStartedAt(other, oldButBusy),
+        Instant.now().minus(Duration.ofDays(9)).toString().getBytes(StandardCharsets.US_ASCII));
+
+    int purged;
+    try (UploadService.Appender writing = registry.uploads().append(other, oldButBusy, null)) {
+      purged = registry.uploads().purge(Duration.ofDays(7), Instant.now());
+    }
 
     assertEquals(1, purged);
     assertThrows(RegistryException.class, () -> registry.uploads().offset(nested, old));
     assertEquals(0, registry.uploads().offset(other, fresh));
+    assertEquals(0, registry.uploads().offset(other, oldButBusy), "being written: left alone");
   }
 }

@@ -165,6 +165,20 @@ class UploadServiceTest {
   }
 
   @Test
+  void anUploadBeingWrittenCannotBeCancelledUnderTheWriter() throws IOException {
+    String uuid = registry.uploads().start(APP, DigestAlgorithm.SHA256);
+    try (UploadService.Appender writing = registry.uploads().append(APP, uuid, null)) {
+      writing.write(ByteBuffer.wrap(utf8("abc")));
+      assertEquals(ErrorCode.BLOB_UPLOAD_INVALID,
+          assertThrows(RegistryException.class, () -> registry.uploads().cancel(APP, uuid)).code());
+      writing.commit();
+    }
+    assertEquals(3, registry.uploads().offset(APP, uuid));
+    registry.uploads().cancel(APP, uuid);
+    assertThrows(RegistryException.class, () -> registry.uploads().offset(APP, uuid));
+  }
+
+  @Test
   void aSecondWriterToABusyUploadIsRefused() throws IOException {
     String uuid = registry.uploads().start(APP, DigestAlgorithm.SHA256);
     try (UploadService.Appender first = registry.uploads().append(APP, uuid, null)) {

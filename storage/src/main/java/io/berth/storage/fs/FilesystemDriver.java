@@ -21,6 +21,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -67,7 +69,7 @@ public final class FilesystemDriver implements StorageDriver {
   @Override
   public void putContent(String path, byte[] content) throws IOException {
     Path target = resolve(path);
-    Path dir = Files.createDirectories(target.getParent());
+    Path dir = createDirectories(target.getParent());
     Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -100,7 +102,7 @@ public final class FilesystemDriver implements StorageDriver {
     Path target = resolve(path);
     Path dir = target.getParent();
     boolean created = !Files.exists(target);
-    Files.createDirectories(dir);
+    createDirectories(dir);
     FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     ch.position(ch.size());
     return new Appender(ch, created ? dir : null);
@@ -125,7 +127,7 @@ public final class FilesystemDriver implements StorageDriver {
     if (!Files.exists(from)) {
       throw new PathNotFoundException(source);
     }
-    Files.createDirectories(to.getParent());
+    createDirectories(to.getParent());
     atomicMove(from, to);
     fsyncDirectory(to.getParent());
     if (!from.getParent().equals(to.getParent())) {
@@ -173,6 +175,50 @@ public final class FilesystemDriver implements StorageDriver {
   @Override
   public Optional<Path> localFile(String path) {
     return Optional.of(resolve(path));
+  }
+
+  /**
+   * Creates missing directories durably: each new directory's entry in its parent is fsynced, so a file renamed
+   * into it can't be lost with a directory the crash forgot.
+   */
+  private Path createDirectories(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return dir;
+    }
+    createDirectories(dir.getParent());
+    try {
+      Files.createDirectory(dir);
+      fsyncDirectory(dir.getParent());
+    } catch (java.nio.file.FileAlreadyExistsException raced) {
+      // made by a concurrent writer, which fsyncs it
+    }
+    return dir;
+  }
+
+  /**
+   * Deletes the temporary files that writers killed mid-write left behind (a crash between write and rename).
+   *
+   * @return how many were deleted
+   */
+  public int sweepTemporaryFiles(Duration olderThan) throws IOException {
+    Instant cutoff = Instant.now().minus(olderThan);
+    int[] swept = {0};
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        if (file.getFileName().toString().startsWith(TEMP_PREFIX) && attrs.lastModifiedTime().toInstant().isBefore(cutoff)
+            && Files.deleteIfExists(file)) {
+          swept[0]++;
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException exc) {
+        return FileVisitResult.CONTINUE; // deleted meanwhile
+      }
+    });
+    return swept[0];
   }
 
   /** Resolves a storage path under the root, refusing anything that could leave it. */

@@ -42,6 +42,19 @@ class FilesystemDriverTest extends StorageDriverContract {
   }
 
   @Test
+  void sweepingRemovesOnlyOldTemporaryFiles() throws IOException {
+    driver.putContent("dir/real", new byte[] {1});
+    Path old = Files.write(root.resolve("dir").resolve(FilesystemDriver.TEMP_PREFIX + "old"), new byte[] {2});
+    Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(7200)));
+    Path recent = Files.write(root.resolve("dir").resolve(FilesystemDriver.TEMP_PREFIX + "recent"), new byte[] {3});
+    FilesystemDriver fs = (FilesystemDriver) driver;
+    assertEquals(1, fs.sweepTemporaryFiles(java.time.Duration.ofHours(1)));
+    assertTrue(Files.exists(recent), "a write may still be in progress");
+    assertTrue(Files.notExists(old));
+    assertEquals(List.of("real"), driver.list("dir"));
+  }
+
+  @Test
   void filesAreServedFromTheRoot() throws IOException {
     driver.putContent("a/b", new byte[] {7});
     assertEquals(root.toRealPath().resolve("a/b"), driver.localFile("a/b").orElseThrow());
