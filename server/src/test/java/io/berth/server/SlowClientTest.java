@@ -45,6 +45,31 @@ class SlowClientTest extends ServerTestBase {
   }
 
   @Test
+  void aClientThatStopsReadingItsResponseIsDropped() throws Exception {
+    int size = 32 << 20;
+    String digest = pushBlob("team/app", randomBytes(size, 7));
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.setReceiveBufferSize(4096); // so the blob can't all sit in buffers while we don't read
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port()), 5000);
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(("GET /v2/team/app/blobs/" + digest + " HTTP/1.1\r\nHost: x\r\n\r\n")
+          .getBytes(ISO_8859_1));
+      ConnectionBehaviourTest.sleep(4 * IDLE_SECONDS * 1000L); // read nothing for twice the idle timeout
+      long received = 0;
+      byte[] buf = new byte[1 << 16];
+      try {
+        for (int n; (n = socket.getInputStream().read(buf)) >= 0; ) {
+          received += n;
+        }
+      } catch (java.net.SocketException reset) {
+        // closed under us: also what we want
+      }
+      assertTrue(received < size, "the server gave up on the response after " + received + " of " + size + " bytes");
+    }
+    assertEquals(200, get("/v2/").statusCode(), "and serves others as before");
+  }
+
+  @Test
   void slowClientsDoNotHoldUpOthers() throws Exception {
     AtomicBoolean stop = new AtomicBoolean();
     List<RawHttp> slow = new ArrayList<>();

@@ -6,6 +6,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.stream.ChunkedWriteHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executor;
 
 /** The pipeline of every connection: decoder, encoder, one-message-per-read flow control, chunked writes, dispatch. */
@@ -31,6 +33,8 @@ public final class RegistryChannelInitializer extends ChannelInitializer<SocketC
         .setMaxChunkSize(MAX_CHUNK_SIZE);
     HeadTimeout headTimeout = new HeadTimeout(http.headertimeout());
     ch.pipeline()
+        // Watches the output only: a response that makes no progress for the idle timeout is given up on.
+        .addLast("write-timeout", new IdleStateHandler(true, 0, http.idletimeout(), 0, TimeUnit.SECONDS))
         .addLast("head-timeout", headTimeout)
         .addLast("decoder", new StrictRequestDecoder(decoder))
         .addLast("encoder", new HttpResponseEncoder())

@@ -19,6 +19,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
@@ -56,6 +58,8 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private BodyHandler body;
   private ScheduledFuture<?> idleTimer;
   private ScheduledFuture<?> bodyTimer;
+  /** A response is being written; a client that stops reading it is dropped after the idle timeout. */
+  private boolean responseInFlight;
   /** Bytes of an unwanted body still to be read before giving up on it. */
   private long discardBudget;
 
@@ -268,9 +272,11 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private void send(ChannelHandlerContext ctx, Response response, boolean thenDiscardBody) {
     boolean head = HttpMethod.HEAD.equals(request.method());
     boolean alive = keepAlive;
+    responseInFlight = true;
     storage.execute(() -> {
       try {
         ResponseWriter.write(ctx, response, head, alive).addListener(f -> ctx.executor().execute(() -> {
+          responseInFlight = false;
           if (!f.isSuccess() || (!alive && !thenDiscardBody)) {
             ctx.close();
           } else if (thenDiscardBody) {
@@ -336,6 +342,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       storage.execute(handler::abort); // a client gone mid-upload: what it sent stays, resumable
     }
     ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+    if (event instanceof IdleStateEvent idle && idle.state() == IdleState.WRITER_IDLE && responseInFlight) {
+      log.debug("closing {}: the client read nothing of its response for {} s", ctx.channel().remoteAddress(),
+          idleTimeoutSeconds);
+      ctx.close();
+      return;
+    }
+    ctx.fireUserEventTriggered(event);
   }
 
   @Override
