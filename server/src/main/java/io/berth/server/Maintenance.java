@@ -2,6 +2,7 @@ package io.berth.server;
 
 import io.berth.registry.UploadService;
 import io.berth.server.config.ServerConfig;
+import io.berth.storage.StorageDriver;
 import io.berth.storage.fs.FilesystemDriver;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +28,7 @@ final class Maintenance implements AutoCloseable {
   /** Temporary files older than this belong to no live write. */
   private static final Duration TEMP_FILE_AGE = Duration.ofHours(1);
 
-  static Maintenance start(UploadService uploads, FilesystemDriver filesystem, ServerConfig.Maintenance config) {
+  static Maintenance start(UploadService uploads, StorageDriver driver, ServerConfig.Maintenance config) {
     ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "berth-maintenance");
       t.setDaemon(true);
@@ -48,6 +49,13 @@ final class Maintenance implements AutoCloseable {
         }
       }, 5, Math.max(1, purging.intervalhours()) * 60L, TimeUnit.MINUTES);
     }
+    if (driver instanceof FilesystemDriver filesystem) {
+      scheduleSweep(scheduler, filesystem);
+    }
+    return new Maintenance(scheduler);
+  }
+
+  private static void scheduleSweep(ScheduledExecutorService scheduler, FilesystemDriver filesystem) {
     scheduler.scheduleWithFixedDelay(() -> {
       try {
         int swept = filesystem.sweepTemporaryFiles(TEMP_FILE_AGE);
@@ -58,7 +66,6 @@ final class Maintenance implements AutoCloseable {
         log.warn("sweeping temporary files failed; will try again", e);
       }
     }, 1, 60, TimeUnit.MINUTES);
-    return new Maintenance(scheduler);
   }
 
   @Override

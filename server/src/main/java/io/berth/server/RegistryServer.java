@@ -4,6 +4,7 @@ import io.berth.registry.Registry;
 import io.berth.server.config.ServerConfig;
 import io.berth.server.http.RegistryChannelInitializer;
 import io.berth.server.http.Routes;
+import io.berth.storage.StorageDriver;
 import io.berth.storage.fs.FilesystemDriver;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -39,7 +40,11 @@ public final class RegistryServer implements AutoCloseable {
   }
 
   public static RegistryServer start(ServerConfig config) throws Exception {
-    FilesystemDriver driver = new FilesystemDriver(config.storage().filesystem().rootPath());
+    return start(config, new FilesystemDriver(config.storage().filesystem().rootPath()));
+  }
+
+  /** Starts over the given storage backend. */
+  public static RegistryServer start(ServerConfig config, StorageDriver driver) throws Exception {
     Registry registry = new Registry(driver);
     // Storage calls block; they run here, never on an event loop (Netty 4.2 advises dispatching by hand).
     ExecutorService storageExecutor =
@@ -56,8 +61,7 @@ public final class RegistryServer implements AutoCloseable {
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new RegistryChannelInitializer(config.http(), routes, storageExecutor));
       Channel channel = bootstrap.bind(parseAddress(config.http().addr())).sync().channel();
-      log.info("berth listening on {} (storage: filesystem {}, deletes {})", channel.localAddress(),
-          config.storage().filesystem().rootPath().toAbsolutePath(),
+      log.info("berth listening on {} (storage: {}, deletes {})", channel.localAddress(), driver,
           config.storage().delete().enabled() ? "enabled" : "disabled");
       Maintenance maintenance = Maintenance.start(registry.uploads(), driver, config.storage().maintenance());
       return new RegistryServer(boss, workers, storageExecutor, channel, maintenance);

@@ -51,8 +51,13 @@ abstract class ServerTestBase {
   void startServer() throws Exception {
     root = temp.resolve("srv").resolve("data");
     Files.createDirectories(root);
-    server = RegistryServer.start(config());
+    server = startServer(config());
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  /** Starts the server under test; override to run it over another storage backend. */
+  RegistryServer startServer(ServerConfig config) throws Exception {
+    return RegistryServer.start(config);
   }
 
   /** The configuration tests run with; override to change it. */
@@ -72,7 +77,7 @@ abstract class ServerTestBase {
 
   void restartServer() throws Exception {
     server.close();
-    server = RegistryServer.start(config());
+    server = startServer(config());
   }
 
   int port() {

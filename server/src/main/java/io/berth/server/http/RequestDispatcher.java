@@ -275,7 +275,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     responseInFlight = true;
     storage.execute(() -> {
       try {
-        ResponseWriter.write(ctx, response, head, alive).addListener(f -> ctx.executor().execute(() -> {
+        ResponseWriter.write(ctx, response, head, alive, storage).addListener(f -> ctx.executor().execute(() -> {
           responseInFlight = false;
           if (!f.isSuccess() || (!alive && !thenDiscardBody)) {
             ctx.close();

@@ -18,11 +18,13 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 
 /**
  * Writes a {@link Response}. Blob bodies are opened here on the storage executor and then handed to Netty:
  * a local file goes out zero-copy ({@link DefaultFileRegion}, sendfile) on plain connections and as chunks
- * under TLS; other storage streams with backpressure ({@link StorageChunkedInput}).
+ * under TLS; other storage is read ahead on the storage executor and streamed with backpressure
+ * ({@link PrefetchingChunkedInput}), never blocking the event loop.
  */
 final class ResponseWriter {
   static final String API_VERSION_HEADER = "Docker-Distribution-API-Version";
@@ -35,8 +37,8 @@ final class ResponseWriter {
    *
    * @return the future of the last write
    */
-  static ChannelFuture write(ChannelHandlerContext ctx, Response response, boolean head, boolean keepAlive)
-      throws IOException {
+  static ChannelFuture write(ChannelHandlerContext ctx, Response response, boolean head, boolean keepAlive,
+      Executor storage) throws IOException {
     var headers = response.headers();
     headers.set(API_VERSION_HEADER, "registry/2.0");
     headers.set(HttpHeaderNames.CONTENT_LENGTH, response.contentLength());
@@ -54,13 +56,13 @@ final class ResponseWriter {
         full.headers().set(headers);
         yield ctx.writeAndFlush(full);
       }
-      case Response.BlobRange r -> writeBlob(ctx, response, r);
+      case Response.BlobRange r -> writeBlob(ctx, response, r, storage);
       case Response.Empty e -> throw new IllegalStateException("handled above");
     };
   }
 
-  private static ChannelFuture writeBlob(ChannelHandlerContext ctx, Response response, Response.BlobRange range)
-      throws IOException {
+  private static ChannelFuture writeBlob(ChannelHandlerContext ctx, Response response, Response.BlobRange range,
+      Executor storage) throws IOException {
     var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
     head.headers().set(response.headers());
     Optional<Path> file = range.blob().localFile();
@@ -73,8 +75,8 @@ final class ResponseWriter {
       }
       return ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(channel, range.offset(), range.length(), CHUNK_SIZE)));
     }
-    var input = new StorageChunkedInput(range.blob().open(range.offset()), range.length(), CHUNK_SIZE);
+    var source = range.blob().open(range.offset());
     ctx.write(head);
-    return ctx.writeAndFlush(new HttpChunkedInput(input));
+    return ctx.writeAndFlush(new HttpChunkedInput(PrefetchingChunkedInput.start(source, range.length(), ctx, storage)));
   }
 }

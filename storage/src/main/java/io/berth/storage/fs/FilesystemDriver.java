@@ -48,6 +48,11 @@ public final class FilesystemDriver implements StorageDriver {
   }
 
   @Override
+  public String toString() {
+    return "filesystem " + root;
+  }
+
+  @Override
   public Optional<Long> size(String path) throws IOException {
     try {
       BasicFileAttributes attrs = Files.readAttributes(resolve(path), BasicFileAttributes.class);

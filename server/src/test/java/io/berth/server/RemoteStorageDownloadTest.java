@@ -1,0 +1,87 @@
+package io.berth.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.berth.storage.FileWriter;
+import io.berth.storage.StorageDriver;
+import io.berth.storage.fs.FilesystemDriver;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Downloads from a backend that keeps no local files (as S3 will be): no zero-copy there, so blobs are read
+ * ahead on the storage executor and streamed. Whole and ranged GETs must serve the exact bytes.
+ */
+class RemoteStorageDownloadTest extends ServerTestBase {
+
+  @Override
+  RegistryServer startServer(io.berth.server.config.ServerConfig config) throws Exception {
+    return RegistryServer.start(config, new NoLocalFiles(new FilesystemDriver(config.storage().filesystem().rootPath())));
+  }
+
+  @Test
+  void blobsStreamFromStorageWithoutLocalFiles() {
+    byte[] content = randomBytes(3 * 1024 * 1024 + 123, 11); // several read-ahead chunks, and a partial last one
+    String digest = pushBlob("team/app", content);
+    HttpResponse<byte[]> whole = get("/v2/team/app/blobs/" + digest);
+    assertEquals(200, whole.statusCode());
+    assertArrayEquals(content, whole.body());
+    HttpResponse<byte[]> range = request("GET", "/v2/team/app/blobs/" + digest, null, "Range", "bytes=100000-2000000");
+    assertEquals(206, range.statusCode());
+    assertArrayEquals(slice(content, 100000, 2000001), range.body());
+  }
+
+  /** A filesystem that hides its files, as a remote store would. */
+  record NoLocalFiles(StorageDriver inner) implements StorageDriver {
+    @Override
+    public Optional<Long> size(String path) throws IOException {
+      return inner.size(path);
+    }
+
+    @Override
+    public byte[] getContent(String path) throws IOException {
+      return inner.getContent(path);
+    }
+
+    @Override
+    public void putContent(String path, byte[] content) throws IOException {
+      inner.putContent(path, content);
+    }
+
+    @Override
+    public SeekableByteChannel reader(String path, long offset) throws IOException {
+      return inner.reader(path, offset);
+    }
+
+    @Override
+    public FileWriter appender(String path) throws IOException {
+      return inner.appender(path);
+    }
+
+    @Override
+    public List<String> list(String directory) throws IOException {
+      return inner.list(directory);
+    }
+
+    @Override
+    public void move(String source, String destination) throws IOException {
+      inner.move(source, destination);
+    }
+
+    @Override
+    public void delete(String path) throws IOException {
+      inner.delete(path);
+    }
+
+    @Override
+    public Optional<Path> localFile(String path) {
+      return Optional.empty();
+    }
+  }
+}
