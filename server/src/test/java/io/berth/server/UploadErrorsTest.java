@@ -103,7 +103,11 @@ class UploadErrorsTest extends ServerTestBase {
     assertEquals("0-9999", first.headers().firstValue("Range").orElse(null));
 
     // A gap, an overlap (the same chunk again), a chunk from the middle of what is stored.
-    assertEquals(416, patch(location, slice(whole, 20_000, 30_000), "Content-Range", "20000-29999").statusCode());
+    HttpResponse<byte[]> gap = patch(location, slice(whole, 20_000, 30_000), "Content-Range", "20000-29999");
+    assertError(416, "RANGE_INVALID", gap);
+    // It says where the upload stands, so the client can resume from there.
+    assertEquals("0-9999", gap.headers().firstValue("Range").orElse(null));
+    assertEquals(location, gap.headers().firstValue("Location").orElse(null));
     assertEquals(416, patch(location, slice(whole, 0, 10_000), "Content-Range", "0-9999").statusCode());
     assertEquals(416, patch(location, slice(whole, 5_000, 15_000), "Content-Range", "5000-14999").statusCode());
     assertEquals("0-9999", uploadRange(location), "a refused chunk must not be stored");

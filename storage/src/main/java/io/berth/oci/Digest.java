@@ -26,15 +26,15 @@ public record Digest(DigestAlgorithm algorithm, String hex) implements Reference
    */
   public static Digest parse(String text) {
     if (text == null || text.length() > 256 || !GRAMMAR.matcher(text).matches()) {
-      throw new RegistryException(ErrorCode.DIGEST_INVALID, "invalid digest: " + abbreviate(text));
+      throw new RegistryException(ErrorCode.DIGEST_INVALID, "invalid digest: " + Text.abbreviate(text, 80));
     }
     int colon = text.indexOf(':');
     DigestAlgorithm algorithm = DigestAlgorithm.byId(text.substring(0, colon))
         .orElseThrow(() -> new RegistryException(ErrorCode.DIGEST_INVALID,
-            "unsupported digest algorithm: " + abbreviate(text.substring(0, colon))));
+            "unsupported digest algorithm: " + Text.abbreviate(text.substring(0, colon), 80)));
     String hex = text.substring(colon + 1);
     if (hex.length() != algorithm.hexLength() || !LOWER_HEX.matcher(hex).matches()) {
-      throw new RegistryException(ErrorCode.DIGEST_INVALID, "invalid " + algorithm.id() + " digest: " + abbreviate(text));
+      throw new RegistryException(ErrorCode.DIGEST_INVALID, "invalid " + algorithm.id() + " digest: " + Text.abbreviate(text, 80));
     }
     return new Digest(algorithm, hex);
   }
@@ -52,11 +52,12 @@ public record Digest(DigestAlgorithm algorithm, String hex) implements Reference
     return of(DigestAlgorithm.SHA256, content);
   }
 
-  /** The digest of what {@code md} has hashed so far; {@code md} is reset. */
+  /** The digest whose hash bytes are {@code hash}. */
   public static Digest fromHash(DigestAlgorithm algorithm, byte[] hash) {
     return new Digest(algorithm, HexFormat.of().formatHex(hash));
   }
 
+  /** The digest of what {@code md} has hashed so far; {@code md} is reset. */
   public static Digest finish(DigestAlgorithm algorithm, MessageDigest md) {
     return fromHash(algorithm, md.digest());
   }
@@ -66,10 +67,4 @@ public record Digest(DigestAlgorithm algorithm, String hex) implements Reference
     return algorithm.id() + ":" + hex;
   }
 
-  private static String abbreviate(String s) {
-    if (s == null) {
-      return "(none)";
-    }
-    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
-  }
 }

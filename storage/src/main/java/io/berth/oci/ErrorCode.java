@@ -3,7 +3,9 @@ package io.berth.oci;
 /**
  * The registry's error codes, each with the message and HTTP status it is answered with.
  * The first fourteen are the OCI distribution-spec's; the rest are distribution's additions that clients know.
- * Statuses follow distribution's {@code errcode/register.go}, so clients see what they are used to.
+ * Statuses follow distribution's {@code errcode/register.go}, so clients see what they are used to, except
+ * BLOB_UPLOAD_INVALID: distribution answers 404, which tells a client its upload is gone when the request was
+ * what was wrong; it is 400 here.
  */
 public enum ErrorCode {
   BLOB_UNKNOWN(404, "blob unknown to registry"),

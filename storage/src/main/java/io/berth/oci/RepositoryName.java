@@ -17,7 +17,7 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
 
   public RepositoryName {
     if (!isValid(value)) {
-      throw new RegistryException(ErrorCode.NAME_INVALID, "invalid repository name: " + abbreviate(value));
+      throw new RegistryException(ErrorCode.NAME_INVALID, "invalid repository name: " + Text.abbreviate(value, 80));
     }
   }
 
@@ -39,10 +39,4 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
     return value;
   }
 
-  private static String abbreviate(String s) {
-    if (s == null) {
-      return "(none)";
-    }
-    return s.length() > 80 ? s.substring(0, 80) + "..." : s;
-  }
 }

@@ -8,7 +8,7 @@ public record Tag(String name) implements Reference {
 
   public Tag {
     if (name == null || !GRAMMAR.matcher(name).matches()) {
-      throw new RegistryException(ErrorCode.TAG_INVALID, "invalid tag: " + abbreviate(name));
+      throw new RegistryException(ErrorCode.TAG_INVALID, "invalid tag: " + Text.abbreviate(name, 140));
     }
   }
 
@@ -25,10 +25,4 @@ public record Tag(String name) implements Reference {
     return name;
   }
 
-  private static String abbreviate(String s) {
-    if (s == null) {
-      return "(none)";
-    }
-    return s.length() > 140 ? s.substring(0, 140) + "..." : s;
-  }
 }

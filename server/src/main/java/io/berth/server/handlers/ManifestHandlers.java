@@ -18,7 +18,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -77,7 +77,7 @@ public final class ManifestHandlers {
     if (tagParams.size() > MAX_TAGS_PER_PUSH) {
       throw new RegistryException(ErrorCode.TAG_INVALID, 414, "at most " + MAX_TAGS_PER_PUSH + " tags per push");
     }
-    Set<Tag> extraTags = new HashSet<>();
+    Set<Tag> extraTags = new LinkedHashSet<>(); // OCI-Tag headers in the order asked
     for (String t : tagParams) {
       extraTags.add(Tag.parse(t));
     }

@@ -7,6 +7,7 @@ import io.berth.oci.RepositoryName;
 import io.berth.registry.Page;
 import io.berth.registry.Registry;
 import io.berth.server.http.Exchange;
+import io.berth.server.http.Json;
 import io.berth.server.http.Response;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;

@@ -9,7 +9,9 @@ import io.berth.registry.Registry;
 import io.berth.registry.StoredBlob;
 import io.berth.registry.UploadService;
 import io.berth.server.http.BodyHandler;
+import io.berth.server.http.ErrorResponses;
 import io.berth.server.http.Exchange;
+import io.berth.server.http.ResponseException;
 import io.berth.server.http.Response;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -74,7 +76,18 @@ public final class UploadHandlers {
     RepositoryName name = exchange.repository();
     String uuid = exchange.pathParam("uuid");
     Long start = contentRangeStart(exchange);
-    return new UploadBody(name, uuid, registry.uploads().append(name, uuid, start), null);
+    try {
+      return new UploadBody(name, uuid, registry.uploads().append(name, uuid, start), null);
+    } catch (RegistryException e) {
+      if (e.code() != ErrorCode.RANGE_INVALID) {
+        throw e;
+      }
+      // Say where the upload stands, so the client can resume without asking (distribution does the same).
+      throw new ResponseException(ErrorResponses.of(e)
+          .header(HttpHeaderNames.LOCATION, location(name, uuid))
+          .header(HttpHeaderNames.RANGE, range(registry.uploads().offset(name, uuid)))
+          .header("Docker-Upload-UUID", uuid));
+    }
   }
 
   /** PUT {@code ?digest=}: appends the body if any, then completes the upload. */
@@ -93,11 +106,7 @@ public final class UploadHandlers {
   public Response status(Exchange exchange) throws IOException {
     RepositoryName name = exchange.repository();
     String uuid = exchange.pathParam("uuid");
-    long offset = registry.uploads().offset(name, uuid);
-    return Response.status(HttpResponseStatus.NO_CONTENT)
-        .header(HttpHeaderNames.LOCATION, location(name, uuid))
-        .header("Docker-Upload-UUID", uuid)
-        .header(HttpHeaderNames.RANGE, range(offset));
+    return progress(HttpResponseStatus.NO_CONTENT, name, uuid, registry.uploads().offset(name, uuid));
   }
 
   public Response cancel(Exchange exchange) throws IOException {
@@ -135,7 +144,12 @@ public final class UploadHandlers {
   }
 
   private static Response accepted(RepositoryName name, String uuid, long offset) {
-    return Response.status(HttpResponseStatus.ACCEPTED)
+    return progress(HttpResponseStatus.ACCEPTED, name, uuid, offset);
+  }
+
+  /** Where an upload stands: its location and the bytes it holds. */
+  private static Response progress(HttpResponseStatus status, RepositoryName name, String uuid, long offset) {
+    return Response.status(status)
         .header(HttpHeaderNames.LOCATION, location(name, uuid))
         .header("Docker-Upload-UUID", uuid)
         .header(HttpHeaderNames.RANGE, range(offset));

@@ -1,6 +1,5 @@
 package io.berth.server.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.oci.ErrorCode;
@@ -13,12 +12,14 @@ import org.slf4j.LoggerFactory;
 /** The one place that turns failures into the spec's error body: {@code {"errors":[{code,message,detail}]}}. */
 public final class ErrorResponses {
   private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private ErrorResponses() {}
 
   public static Response of(Throwable failure) {
     Throwable t = unwrap(failure);
+    if (t instanceof ResponseException e) {
+      return e.response();
+    }
     if (t instanceof RegistryException e) {
       return of(e.code(), e.httpStatus(), e.detail());
     }
@@ -31,7 +32,7 @@ public final class ErrorResponses {
   }
 
   public static Response of(ErrorCode code, int status, String detail) {
-    ObjectNode root = JSON.createObjectNode();
+    ObjectNode root = Json.object();
     ArrayNode errors = root.putArray("errors");
     ObjectNode error = errors.addObject();
     error.put("code", code.name());
@@ -39,12 +40,7 @@ public final class ErrorResponses {
     if (detail != null) {
       error.put("detail", detail);
     }
-    try {
-      return Response.status(HttpResponseStatus.valueOf(status))
-          .body("application/json; charset=utf-8", JSON.writeValueAsBytes(root));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return Response.status(HttpResponseStatus.valueOf(status)).body("application/json; charset=utf-8", Json.bytes(root));
   }
 
   private static Throwable unwrap(Throwable t) {

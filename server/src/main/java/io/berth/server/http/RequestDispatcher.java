@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(RequestDispatcher.class);
+  /** One line per answered request, at debug level. */
+  private static final Logger access = LoggerFactory.getLogger("io.berth.access");
   /** How much of a refused request's body is read and dropped before the connection is closed. */
   private static final long LINGER_BYTES = 1 << 20;
   private static final long LINGER_SECONDS = 5;
@@ -272,11 +274,16 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private void send(ChannelHandlerContext ctx, Response response, boolean thenDiscardBody) {
     boolean head = HttpMethod.HEAD.equals(request.method());
     boolean alive = keepAlive;
+    String requestLine = access.isDebugEnabled() ? request.method() + " " + request.uri() : null;
     responseInFlight = true;
     storage.execute(() -> {
       try {
         ResponseWriter.write(ctx, response, head, alive, storage).addListener(f -> ctx.executor().execute(() -> {
           responseInFlight = false;
+          if (requestLine != null) {
+            access.debug("{} \"{}\" {} {}{}", ctx.channel().remoteAddress(), requestLine, response.status().code(),
+                response.contentLength(), f.isSuccess() ? "" : " (not delivered)");
+          }
           if (!f.isSuccess() || (!alive && !thenDiscardBody)) {
             ctx.close();
           } else if (thenDiscardBody) {

@@ -1,5 +1,8 @@
 package io.berth.server.http;
 
+import io.berth.oci.ErrorCode;
+import io.berth.oci.RegistryException;
+import io.berth.storage.PathNotFoundException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -67,7 +70,13 @@ final class ResponseWriter {
     head.headers().set(response.headers());
     Optional<Path> file = range.blob().localFile();
     if (file.isPresent()) {
-      FileChannel channel = FileChannel.open(file.get(), StandardOpenOption.READ);
+      FileChannel channel;
+      try {
+        channel = FileChannel.open(file.get(), StandardOpenOption.READ);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // deleted between the handler's stat and now; nothing is sent yet, so it can still be a 404
+        throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown: " + range.blob().digest());
+      }
       ctx.write(head);
       if (ctx.pipeline().get(SslHandler.class) == null) {
         ctx.write(new DefaultFileRegion(channel, range.offset(), range.length()));
@@ -75,7 +84,12 @@ final class ResponseWriter {
       }
       return ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(channel, range.offset(), range.length(), CHUNK_SIZE)));
     }
-    var source = range.blob().open(range.offset());
+    java.nio.channels.SeekableByteChannel source;
+    try {
+      source = range.blob().open(range.offset());
+    } catch (PathNotFoundException e) {
+      throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown: " + range.blob().digest());
+    }
     ctx.write(head);
     return ctx.writeAndFlush(new HttpChunkedInput(PrefetchingChunkedInput.start(source, range.length(), ctx, storage)));
   }

@@ -2,6 +2,7 @@ package io.berth.server.http;
 
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
+import io.berth.oci.Text;
 import io.berth.registry.Registry;
 import io.berth.server.config.ServerConfig;
 import io.berth.server.handlers.BlobHandlers;
@@ -97,10 +98,7 @@ public final class Routes {
       }
       return new Match(endpoint, params);
     }
-    throw new RegistryException(ErrorCode.NAME_UNKNOWN, 404, "no such endpoint: " + abbreviate(rawPath));
+    throw new RegistryException(ErrorCode.NAME_UNKNOWN, 404, "no such endpoint: " + Text.abbreviate(rawPath, 200));
   }
 
-  private static String abbreviate(String s) {
-    return s.length() > 200 ? s.substring(0, 200) + "..." : s;
-  }
 }

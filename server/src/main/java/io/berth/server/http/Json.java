@@ -1,20 +1,20 @@
-package io.berth.server.handlers;
+package io.berth.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The server's JSON writer. */
-final class Json {
-  static final ObjectMapper MAPPER = new ObjectMapper();
+/** The server's one JSON writer. */
+public final class Json {
+  public static final ObjectMapper MAPPER = new ObjectMapper();
 
   private Json() {}
 
-  static ObjectNode object() {
+  public static ObjectNode object() {
     return MAPPER.createObjectNode();
   }
 
-  static byte[] bytes(Object value) {
+  public static byte[] bytes(Object value) {
     try {
       return MAPPER.writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
