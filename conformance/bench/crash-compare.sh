@@ -135,7 +135,8 @@ check() {
       else kind=lost
       fi
       echo "$kind" >>"$WORK/$who/results"
-      link=$(find "$WORK/$who/data" -path "*/_manifests/tags/$tag/current/link" | head -1)
+      # distribution: tags/<tag>/current/link; Berth: tags/<tag>
+      link=$(find "$WORK/$who/data" \( -path "*/_manifests/tags/$tag/current/link" -o -path "*/_manifests/tags/$tag" -type f \) | head -1)
       printf '  %-5s round %2d tag %-4s %-7s GET -> %s %s; link file: %s bytes "%s"; last acknowledged %s\n' \
         "$who" "$round" "$tag" "$kind" "$code" "$(head -c 200 "$body" | tr -d '\n')" \
         "$( [ -n "$link" ] && stat -c %s "$link" || echo none)" "$( [ -n "$link" ] && head -c 80 "$link")" \

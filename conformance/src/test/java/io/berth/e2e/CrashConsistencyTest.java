@@ -559,10 +559,11 @@ class CrashConsistencyTest {
         if (!actual.equals(hex)) {
           failures.add(relative + ": " + Files.size(file) + " bytes with sha256 " + actual);
         }
-      } else if (name.equals("link")) {
+      } else if (name.equals("link") || relative.contains("/_manifests/tags/")) {
         String content = Files.readString(file, StandardCharsets.US_ASCII);
         String[] parts = relative.split("/");
-        // .../_layers/sha256/<hex>/link and .../_manifests/revisions/sha256/<hex>/link name their own digest
+        // .../_layers/sha256/<hex>/link and .../_manifests/revisions/sha256/<hex>/link name their own digest;
+        // a tag file (.../_manifests/tags/<tag>) names the manifest it points at
         String own = parts.length >= 3 && parts[parts.length - 3].equals("sha256")
             ? "sha256:" + parts[parts.length - 2] : null;
         if (!DIGEST.matcher(content).matches() || (own != null && !own.equals(content))) {

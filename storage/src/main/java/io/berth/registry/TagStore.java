@@ -40,15 +40,14 @@ public final class TagStore {
     if (resolve(repository, tag).isEmpty()) {
       throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "tag unknown: " + tag);
     }
-    driver.delete(StoragePaths.tagDirectory(repository, tag));
+    driver.delete(StoragePaths.tagLink(repository, tag));
   }
 
   /** All tags, sorted. */
   public List<String> list(RepositoryName repository) throws IOException {
     List<String> tags = new ArrayList<>();
     for (String name : driver.list(StoragePaths.tags(repository))) {
-      // A directory without its link is left over from a crash before the link was written.
-      if (Tag.isValid(name) && driver.size(StoragePaths.tagLink(repository, new Tag(name))).isPresent()) {
+      if (Tag.isValid(name)) {
         tags.add(name);
       }
     }

@@ -12,7 +12,7 @@ import io.berth.oci.Tag;
  * repositories/&lt;name&gt;/                                     name may have several components (team/app)
  *   _layers/&lt;alg&gt;/&lt;hex&gt;/link                              blob is in this repository (content: digest)
  *   _manifests/revisions/&lt;alg&gt;/&lt;hex&gt;/link                 manifest is in this repository
- *   _manifests/tags/&lt;tag&gt;/current/link                     tag points at this digest
+ *   _manifests/tags/&lt;tag&gt;                                  tag points at this digest (content: digest)
  *   _referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;.&lt;hex&gt;                 a referrer of a subject (content: its descriptor)
  *   _uploads/&lt;uuid&gt;/data                                  bytes of an upload in progress
  *   _uploads/&lt;uuid&gt;/startedat                             when it began
@@ -58,12 +58,9 @@ public final class StoragePaths {
     return repository(name) + "/" + MANIFESTS + "/tags";
   }
 
-  public static String tagDirectory(RepositoryName name, Tag tag) {
-    return tags(name) + "/" + tag.name();
-  }
-
+  /** One file per tag, so listing tags is listing one directory, and a tag appears whole or not at all. */
   public static String tagLink(RepositoryName name, Tag tag) {
-    return tagDirectory(name, tag) + "/current/link";
+    return tags(name) + "/" + tag.name();
   }
 
   public static String referrers(RepositoryName name, Digest subject) {
