@@ -158,6 +158,22 @@ abstract class ServerTestBase {
    * An empty PATCH is the probe: it is refused while another request still holds the upload.
    */
   long settledOffset(String location) {
+    // The server may not even have started on an abandoned request when a first probe gets in, so the offset
+    // counts as settled once two probes a little apart agree.
+    long previous = -2;
+    for (int probes = 0; probes < 50; probes++) {
+      long offset = probeOffset(location);
+      if (offset == previous) {
+        return offset;
+      }
+      previous = offset;
+      ConnectionBehaviourTest.sleep(300);
+    }
+    fail("upload " + location + " never settled");
+    return -1;
+  }
+
+  private long probeOffset(String location) {
     AtomicLong offset = new AtomicLong(-1);
     eventually("upload " + location + " released", () -> {
       HttpResponse<byte[]> r = patch(location, new byte[0]);

@@ -1,8 +1,6 @@
 package io.berth.server.http;
 
 import io.berth.oci.ErrorCode;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -44,7 +42,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   /** One line per answered request, at debug level. */
   private static final Logger access = LoggerFactory.getLogger("io.berth.access");
   /** How much of a refused request's body is read and dropped before the connection is closed. */
-  private static final long LINGER_BYTES = 1 << 20;
+  private static final long LINGER_BYTES = 16L << 20; // more than a refused manifest (4 MiB) can be
   private static final long LINGER_SECONDS = 5;
 
   private enum State { AWAITING_REQUEST, BEGINNING, READING_BODY, ANSWERING, DISCARDING_BODY, CLOSED }
@@ -57,9 +55,8 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private State state = State.AWAITING_REQUEST;
   private HttpRequest request;
   private boolean keepAlive;
-  private BodyHandler body;
+  private BodyPump body;
   private ScheduledFuture<?> idleTimer;
-  private ScheduledFuture<?> bodyTimer;
   /** A response is being written; a client that stops reading it is dropped after the idle timeout. */
   private boolean responseInFlight;
   /** Bytes of an unwanted body still to be read before giving up on it. */
@@ -135,98 +132,51 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       storage.execute(handler::abort);
       return;
     }
-    body = handler;
+    body = new BodyPump(ctx, storage, handler, idleTimeoutSeconds, (response, end) -> bodyDone(ctx, response, end));
     state = State.READING_BODY;
     if (HttpUtil.is100ContinueExpected(request)) {
       ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
     }
-    readBody(ctx);
-  }
-
-  /** Asks for the next piece of the body; a client that sends nothing for the idle timeout is dropped. */
-  private void readBody(ChannelHandlerContext ctx) {
-    bodyTimer = ctx.executor().schedule(() -> {
-      if (state == State.READING_BODY) {
-        log.debug("closing {}: no request body for {} s", ctx.channel().remoteAddress(), idleTimeoutSeconds);
-        ctx.close();
-      }
-    }, idleTimeoutSeconds, TimeUnit.SECONDS);
-    ctx.read();
+    body.start();
   }
 
   private void onContent(ChannelHandlerContext ctx, HttpContent content) {
-    if (state == State.DISCARDING_BODY) {
-      boolean last = content instanceof LastHttpContent;
-      boolean malformed = content.decoderResult().isFailure();
-      discardBudget -= content.content().readableBytes();
-      content.release();
-      if (last && keepAlive && !malformed) {
-        awaitRequest(ctx);
-      } else if (last || malformed || discardBudget < 0) {
-        ctx.close();
-      } else {
-        ctx.read();
+    switch (state) {
+      case READING_BODY -> body.onContent(content);
+      case DISCARDING_BODY -> discard(ctx, content);
+      default -> content.release(); // a piece of a body already answered
+    }
+  }
+
+  private void bodyDone(ChannelHandlerContext ctx, Response response, BodyPump.End end) {
+    body = null;
+    state = State.ANSWERING;
+    switch (end) {
+      case COMPLETE -> send(ctx, response);
+      case UNREAD -> {
+        keepAlive = false; // the rest of the body is not worth reading: linger briefly, then close
+        discardBudget = LINGER_BYTES;
+        send(ctx, response, true);
       }
-      return;
+      case BROKEN -> {
+        keepAlive = false;
+        send(ctx, response);
+      }
     }
-    if (state != State.READING_BODY) {
-      content.release();
-      return;
-    }
-    cancel(bodyTimer);
-    if (content.decoderResult().isFailure()) {
-      content.release();
-      BodyHandler handler = body;
-      body = null;
-      storage.execute(handler::abort);
-      keepAlive = false;
-      state = State.ANSWERING;
-      send(ctx, ErrorResponses.of(ErrorCode.BLOB_UPLOAD_INVALID, 400, "malformed request body"));
-      return;
-    }
+  }
+
+  private void discard(ChannelHandlerContext ctx, HttpContent content) {
     boolean last = content instanceof LastHttpContent;
-    BodyHandler handler = body;
-    if (last) {
-      state = State.ANSWERING;
+    boolean malformed = content.decoderResult().isFailure();
+    discardBudget -= content.content().readableBytes();
+    content.release();
+    if (last && keepAlive && !malformed) {
+      awaitRequest(ctx);
+    } else if (last || malformed || discardBudget < 0) {
+      ctx.close();
+    } else {
+      ctx.read();
     }
-    storage.execute(() -> {
-      Response response = null;
-      Throwable failure = null;
-      try {
-        ByteBuf buf = content.content();
-        if (buf.isReadable()) {
-          handler.onContent(buf);
-        }
-        if (last) {
-          response = handler.end();
-        }
-      } catch (Throwable e) {
-        failure = e;
-        handler.abort();
-      } finally {
-        content.release();
-      }
-      Response answer = failure != null ? ErrorResponses.of(failure) : response;
-      boolean bodyLeft = failure != null && !last;
-      ctx.executor().execute(() -> {
-        if (state == State.CLOSED) {
-          return;
-        }
-        if (answer == null) {
-          readBody(ctx);
-          return;
-        }
-        body = null;
-        state = State.ANSWERING;
-        if (bodyLeft) {
-          keepAlive = false; // the rest of the body is not worth reading: linger briefly, then close
-          discardBudget = LINGER_BYTES;
-          send(ctx, answer, true);
-        } else {
-          send(ctx, answer);
-        }
-      });
-    });
   }
 
   /**
@@ -324,13 +274,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   }
 
   private void cancelIdleTimer() {
-    cancel(idleTimer);
-    idleTimer = null;
-  }
-
-  private static void cancel(ScheduledFuture<?> timer) {
-    if (timer != null) {
-      timer.cancel(false);
+    if (idleTimer != null) {
+      idleTimer.cancel(false);
+      idleTimer = null;
     }
   }
 
@@ -342,11 +288,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
     cancelIdleTimer();
-    cancel(bodyTimer);
-    BodyHandler handler = body;
-    body = null;
-    if (handler != null) {
-      storage.execute(handler::abort); // a client gone mid-upload: what it sent stays, resumable
+    if (body != null) {
+      body.abort(); // a client gone mid-upload: what it sent stays, resumable
+      body = null;
     }
     ctx.fireChannelInactive();
   }
