@@ -7,7 +7,7 @@
 #
 # Measures: one streamed PATCH of a BIG_MIB blob (what docker sends), its download, SMALL_COUNT monolithic
 # uploads of 4 KiB blobs, SMALL_COUNT manifest GETs, and each server's peak resident memory (VmHWM).
-# JVM options for Berth come from BERTH_JAVA_OPTS (default -Xmx256m).
+# JVM options for Berth come from BERTH_JAVA_OPTS (default: what ./berth run uses).
 # Needs: a built server/target/berth.jar (./berth build), docker-registry, curl. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,7 +28,7 @@ BERTH_PORT=55001
 DIST_PORT=55002
 mkdir -p "$WORK/berth" "$WORK/dist"
 BERTH_HTTP_ADDR=127.0.0.1:$BERTH_PORT BERTH_STORAGE_FILESYSTEM_ROOT=$WORK/berth/data BERTH_LOG_LEVEL=warn \
-  "$JAVA" ${BERTH_JAVA_OPTS:--Xmx256m} -jar "$JAR" >"$WORK/berth.log" 2>&1 &
+  env -u BERTH_JAVA_OPTS "$JAVA" ${BERTH_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -Xmx256m} -jar "$JAR" >"$WORK/berth.log" 2>&1 &
 PIDS+=($!); BERTH_PID=$!
 cat >"$WORK/dist/config.yml" <<YML
 version: 0.1

@@ -24,7 +24,7 @@ import java.util.TreeMap;
 public final class ConfigLoader {
   static final String ENV_PREFIX = "BERTH_";
   /** Variables of ours that are not options. */
-  private static final java.util.Set<String> NOT_OPTIONS = java.util.Set.of("BERTH_CONFIG", "BERTH_OPTS");
+  private static final java.util.Set<String> NOT_OPTIONS = java.util.Set.of("BERTH_CONFIG");
 
   private static final ObjectMapper YAML = YAMLMapper.builder()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
