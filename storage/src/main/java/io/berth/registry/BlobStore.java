@@ -17,10 +17,12 @@ import java.util.Optional;
 public final class BlobStore {
   private final StorageDriver driver;
   private final RepositoryLocks locks;
+  private final Catalog catalog;
 
-  BlobStore(StorageDriver driver, RepositoryLocks locks) {
+  BlobStore(StorageDriver driver, RepositoryLocks locks, Catalog catalog) {
     this.driver = driver;
     this.locks = locks;
+    this.catalog = catalog;
   }
 
   /** The blob, if {@code repository} holds it. */
@@ -47,6 +49,7 @@ public final class BlobStore {
     try (var held = locks.lock(repository)) {
       driver.putContent(StoragePaths.layerLink(repository, digest), digest.toString().getBytes(StandardCharsets.US_ASCII));
     }
+    catalog.added(repository);
   }
 
   /**

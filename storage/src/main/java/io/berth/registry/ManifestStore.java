@@ -40,13 +40,15 @@ public final class ManifestStore {
   private final TagStore tags;
   private final ReferrerIndex referrers;
   private final RepositoryLocks locks;
+  private final Catalog catalog;
   /** Manifests are immutable under their digest, so they cache well. */
   private final Cache<Digest, StoredManifest> cache = Caffeine.newBuilder()
       .maximumWeight(64L * 1024 * 1024)
       .weigher((Digest d, StoredManifest m) -> m.bytes().length + 200)
       .build();
 
-  ManifestStore(StorageDriver driver, BlobStore blobs, TagStore tags, RepositoryLocks locks) {
+  ManifestStore(StorageDriver driver, BlobStore blobs, TagStore tags, RepositoryLocks locks, Catalog catalog) {
+    this.catalog = catalog;
     this.driver = driver;
     this.blobs = blobs;
     this.tags = tags;
@@ -93,6 +95,7 @@ public final class ManifestStore {
         tags.put(repository, t, digest);
       }
     }
+    catalog.added(repository);
     cache.put(digest, new StoredManifest(digest, manifest.mediaType(), bytes));
     return new PushResult(digest, List.copyOf(newTags), manifest.subject().map(Descriptor::digest));
   }

@@ -4,6 +4,7 @@ import io.berth.oci.RepositoryName;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StoragePaths;
 import java.io.IOException;
+import java.time.Clock;
 
 /** The registry's services over one storage backend. */
 public final class Registry {
@@ -15,13 +16,17 @@ public final class Registry {
   private final Catalog catalog;
 
   public Registry(StorageDriver driver) {
+    this(driver, Clock.systemUTC());
+  }
+
+  Registry(StorageDriver driver, Clock clock) {
     this.driver = driver;
     RepositoryLocks locks = new RepositoryLocks();
-    this.blobs = new BlobStore(driver, locks);
+    this.catalog = new Catalog(driver, clock);
+    this.blobs = new BlobStore(driver, locks, catalog);
     this.uploads = new UploadService(driver, blobs);
     this.tags = new TagStore(driver);
-    this.manifests = new ManifestStore(driver, blobs, tags, locks);
-    this.catalog = new Catalog(driver);
+    this.manifests = new ManifestStore(driver, blobs, tags, locks, catalog);
   }
 
   public BlobStore blobs() {

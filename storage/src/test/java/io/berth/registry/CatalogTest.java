@@ -37,5 +37,47 @@ class CatalogTest {
     assertEquals(List.of("team/app", "team/app/api"), second.items());
     assertEquals(false, second.hasMore());
     assertEquals(new Page(List.of(), false), Page.of(registry.catalog().repositories(), null, 0));
+    assertEquals(new Page(List.of("team/app"), true), registry.catalog().page("team", 1));
+  }
+
+  @Test
+  void seesItsOwnNewRepositoriesAtOnceAndOthersAfterTheRewalk() throws IOException {
+    FilesystemDriver driver = new FilesystemDriver(root);
+    MutableClock clock = new MutableClock();
+    Registry registry = new Registry(driver, clock);
+    push(registry, "first");
+    assertEquals(List.of("first"), registry.catalog().repositories());
+    push(registry, "second");
+    assertEquals(List.of("first", "second"), registry.catalog().repositories(), "its own writes show at once");
+
+    push(new Registry(driver), "from/elsewhere"); // another process over the same storage
+    assertEquals(List.of("first", "second"), registry.catalog().repositories());
+    clock.now = clock.now.plus(Catalog.REWALK_AFTER).plusSeconds(1);
+    assertEquals(List.of("first", "from/elsewhere", "second"), registry.catalog().repositories());
+  }
+
+  private static void push(Registry registry, String name) throws IOException {
+    RepositoryName repo = RepositoryName.parse(name);
+    String uuid = registry.uploads().start(repo, DigestAlgorithm.SHA256);
+    registry.uploads().complete(repo, uuid, Digest.sha256(new byte[0]));
+  }
+
+  private static final class MutableClock extends java.time.Clock {
+    java.time.Instant now = java.time.Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public java.time.Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return now;
+    }
   }
 }

@@ -30,7 +30,7 @@ public final class CatalogHandler {
       throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID,
           "n=" + n + " is over the limit of " + MAX_ENTRIES);
     }
-    Page page = Page.of(registry.catalog().repositories(), exchange.param("last"), n);
+    Page page = registry.catalog().page(exchange.param("last"), n);
     ObjectNode body = Json.object();
     page.items().forEach(body.putArray("repositories")::add);
     Response response = Response.status(HttpResponseStatus.OK).body("application/json", Json.bytes(body));
