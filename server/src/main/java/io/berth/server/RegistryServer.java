@@ -3,7 +3,9 @@ package io.berth.server;
 import io.berth.registry.Registry;
 import io.berth.server.config.ServerConfig;
 import io.berth.server.http.RegistryChannelInitializer;
+import io.berth.server.http.InFlightRequests;
 import io.berth.server.http.Routes;
+import java.time.Duration;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.fs.FilesystemDriver;
 import io.netty.bootstrap.ServerBootstrap;
@@ -29,9 +31,13 @@ public final class RegistryServer implements AutoCloseable {
   private final ExecutorService storageExecutor;
   private final Channel serverChannel;
   private final Maintenance maintenance;
+  private final InFlightRequests inFlight;
+  private final Duration drainTimeout;
 
   private RegistryServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService storageExecutor,
-      Channel serverChannel, Maintenance maintenance) {
+      Channel serverChannel, Maintenance maintenance, InFlightRequests inFlight, Duration drainTimeout) {
+    this.inFlight = inFlight;
+    this.drainTimeout = drainTimeout;
     this.bossGroup = bossGroup;
     this.workerGroup = workerGroup;
     this.storageExecutor = storageExecutor;
@@ -53,18 +59,20 @@ public final class RegistryServer implements AutoCloseable {
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     try {
       Routes routes = new Routes(registry, config);
+      InFlightRequests inFlight = new InFlightRequests();
       ServerBootstrap bootstrap = new ServerBootstrap()
           .group(boss, workers)
           .channel(NioServerSocketChannel.class)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new RegistryChannelInitializer(config.http(), routes, storageExecutor));
+          .childHandler(new RegistryChannelInitializer(config.http(), routes, storageExecutor, inFlight));
       Channel channel = bootstrap.bind(parseAddress(config.http().addr())).sync().channel();
       log.info("berth listening on {} (storage: {}, deletes {})", channel.localAddress(), driver,
           config.storage().delete().enabled() ? "enabled" : "disabled");
       Maintenance maintenance = Maintenance.start(registry.uploads(), driver, config.storage().maintenance());
-      return new RegistryServer(boss, workers, storageExecutor, channel, maintenance);
+      return new RegistryServer(boss, workers, storageExecutor, channel, maintenance, inFlight,
+          Duration.ofSeconds(config.http().draintimeout()));
     } catch (Exception e) {
       boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -99,7 +107,15 @@ public final class RegistryServer implements AutoCloseable {
   @Override
   public void close() {
     maintenance.close();
-    serverChannel.close().syncUninterruptibly();
+    serverChannel.close().syncUninterruptibly(); // no new connections
+    try {
+      int left = inFlight.awaitIdle(drainTimeout);
+      if (left > 0) {
+        log.warn("stopping with {} requests still in progress after {} s", left, drainTimeout.toSeconds());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     bossGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     workerGroup.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     storageExecutor.shutdown();

@@ -224,4 +224,27 @@ class ConnectionBehaviourTest extends ServerTestBase {
       Thread.currentThread().interrupt();
     }
   }
+
+  @Test
+  void stoppingLetsAnUploadInProgressFinish() throws Exception {
+    byte[] whole = randomBytes(200_000, 21);
+    String location = startUpload(REPO);
+    try (RawHttp c = new RawHttp(port())) {
+      c.send(head("PATCH", location, "Transfer-Encoding: chunked"));
+      c.sendChunk(slice(whole, 0, 100_000));
+      ConnectionBehaviourTest.sleep(300); // the request is in progress when the stop begins
+      Thread stopping = Thread.ofVirtual().start(server::close);
+      ConnectionBehaviourTest.sleep(300);
+      assertTrue(stopping.isAlive(), "the stop waits for the upload in progress");
+      c.sendChunk(slice(whole, 100_000, 200_000));
+      c.sendLastChunk();
+      RawHttp.Response r = c.read();
+      assertEquals(202, r.status(), r::toString);
+      stopping.join(10_000);
+      assertTrue(!stopping.isAlive(), "stopped once the request was answered");
+    }
+    server = startServer(config());
+    assertEquals(200_000, uploadOffset(location), "what was acknowledged is there after the restart");
+  }
+
 }

@@ -10,18 +10,22 @@ import java.nio.file.Path;
 public record ServerConfig(Http http, Storage storage, Log log) {
 
   public static final ServerConfig DEFAULTS = new ServerConfig(
-      new Http(":5000", 60, 30, 16384, 4096),
+      new Http(":5000", 60, 30, 16384, 4096, 10),
       new Storage(new Filesystem("./data"), new Delete(false), new Maintenance(new UploadPurging(true, 168, 24))),
       new Log("info"));
 
   /**
    * @param addr where to listen: {@code host:port}, {@code :port} for all addresses, {@code [::1]:port}
-   * @param idletimeout seconds a connection may wait for its next request head before it is closed
+   * @param idletimeout seconds a connection may wait for its next request, or for more of a request body or for
+   *     its client to read more of a response, before it is closed
    * @param headertimeout seconds a client has to send a request's headers once it has started them
    * @param maxheadersize the largest request header block in bytes; larger gets 431
    * @param maxinitiallinelength the longest request line in bytes; longer gets 414
+   * @param draintimeout seconds a stopping server waits for requests in progress to finish (distribution's
+   *     {@code http.draintimeout})
    */
-  public record Http(String addr, int idletimeout, int headertimeout, int maxheadersize, int maxinitiallinelength) {}
+  public record Http(String addr, int idletimeout, int headertimeout, int maxheadersize, int maxinitiallinelength,
+      int draintimeout) {}
 
   public record Storage(Filesystem filesystem, Delete delete, Maintenance maintenance) {}
 
@@ -50,7 +54,7 @@ public record ServerConfig(Http http, Storage storage, Log log) {
 
   public ServerConfig withAddr(String addr) {
     return new ServerConfig(new Http(addr, http.idletimeout, http.headertimeout, http.maxheadersize,
-        http.maxinitiallinelength), storage, log);
+        http.maxinitiallinelength, http.draintimeout), storage, log);
   }
 
   public ServerConfig withFilesystemRoot(Path root) {

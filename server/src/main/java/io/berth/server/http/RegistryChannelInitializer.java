@@ -19,10 +19,13 @@ public final class RegistryChannelInitializer extends ChannelInitializer<SocketC
   private final Routes routes;
   private final Executor storage;
 
-  public RegistryChannelInitializer(ServerConfig.Http http, Routes routes, Executor storage) {
+  private final InFlightRequests inFlight;
+
+  public RegistryChannelInitializer(ServerConfig.Http http, Routes routes, Executor storage, InFlightRequests inFlight) {
     this.http = http;
     this.routes = routes;
     this.storage = storage;
+    this.inFlight = inFlight;
   }
 
   @Override
@@ -40,6 +43,6 @@ public final class RegistryChannelInitializer extends ChannelInitializer<SocketC
         .addLast("encoder", new HttpResponseEncoder())
         .addLast("read-gate", new ReadGate())
         .addLast("chunked", new ChunkedWriteHandler())
-        .addLast("dispatch", new RequestDispatcher(routes, new SerialExecutor(storage), http.idletimeout(), headTimeout));
+        .addLast("dispatch", new RequestDispatcher(routes, new SerialExecutor(storage), http.idletimeout(), headTimeout, inFlight));
   }
 }

@@ -51,6 +51,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private final Executor storage;
   private final int idleTimeoutSeconds;
   private final HeadTimeout headTimeout;
+  private final InFlightRequests inFlight;
+  /** This connection has a request counted in {@link #inFlight}. */
+  private boolean counted;
 
   private State state = State.AWAITING_REQUEST;
   private HttpRequest request;
@@ -62,11 +65,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   /** Bytes of an unwanted body still to be read before giving up on it. */
   private long discardBudget;
 
-  RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds, HeadTimeout headTimeout) {
+  RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds, HeadTimeout headTimeout,
+      InFlightRequests inFlight) {
     this.routes = routes;
     this.storage = storage;
     this.idleTimeoutSeconds = idleTimeoutSeconds;
     this.headTimeout = headTimeout;
+    this.inFlight = inFlight;
   }
 
   @Override
@@ -94,6 +99,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
   private void onRequest(ChannelHandlerContext ctx, HttpRequest req) {
     cancelIdleTimer();
+    if (!counted) {
+      counted = true;
+      inFlight.begin();
+    }
     headTimeout.headReceived();
     request = req;
     keepAlive = HttpUtil.isKeepAlive(req);
@@ -230,6 +239,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       try {
         ResponseWriter.write(ctx, response, head, alive, storage).addListener(f -> ctx.executor().execute(() -> {
           responseInFlight = false;
+          uncount();
           if (requestLine != null) {
             access.debug("{} \"{}\" {} {}{}", ctx.channel().remoteAddress(), requestLine, response.status().code(),
                 response.contentLength(), f.isSuccess() ? "" : " (not delivered)");
@@ -273,6 +283,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     ctx.read();
   }
 
+  private void uncount() {
+    if (counted) {
+      counted = false;
+      inFlight.end();
+    }
+  }
+
   private void cancelIdleTimer() {
     if (idleTimer != null) {
       idleTimer.cancel(false);
@@ -288,6 +305,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
     cancelIdleTimer();
+    uncount();
     if (body != null) {
       body.abort(); // a client gone mid-upload: what it sent stays, resumable
       body = null;
