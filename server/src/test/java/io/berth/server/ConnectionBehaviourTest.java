@@ -247,4 +247,30 @@ class ConnectionBehaviourTest extends ServerTestBase {
     assertEquals(200_000, uploadOffset(location), "what was acknowledged is there after the restart");
   }
 
+
+  @Test
+  void aBodyOfThousandsOfTinyChunksIsTakenWhole() throws Exception {
+    // Each one-byte chunk is a message of its own; handing them over must not nest a call per message (it once
+    // overflowed the stack inside Netty's timer heap and broke the event loop for every later connection).
+    String location = startUpload(REPO);
+    byte[] big = randomBytes(4 << 20, 31);
+    int tiny = 20_000;
+    try (RawHttp c = new RawHttp(port())) {
+      // a large body first, so the connection's receive buffer grows and one read decodes many tiny chunks
+      c.send(head("PATCH", location, "Content-Length: " + big.length));
+      c.send(big);
+      RawHttp.Response first = c.read();
+      assertEquals(202, first.status(), first::toString);
+      StringBuilder body = new StringBuilder(head("PATCH", location, "Transfer-Encoding: chunked"));
+      body.append("1\r\nb\r\n".repeat(tiny)).append("0\r\n\r\n");
+      c.send(body.toString());
+      RawHttp.Response second = c.read();
+      assertEquals(202, second.status(), second::toString);
+      assertEquals("0-" + (big.length + tiny - 1), second.header("Range"));
+    }
+    for (int i = 0; i < 16; i++) {
+      assertEquals(200, get("/v2/").statusCode(), "connection " + i + " after the tiny chunks");
+    }
+  }
+
 }

@@ -74,18 +74,22 @@ public final class UploadService {
     try {
       requireExists(repository, uuid); // cancelled while we waited?
       FileWriter writer = driver.appender(StoragePaths.uploadData(repository, uuid));
-      if (expectedOffset != null && expectedOffset != writer.size()) {
+      try {
         long size = writer.size();
+        if (expectedOffset != null && expectedOffset != size) {
+          throw new RegistryException(ErrorCode.RANGE_INVALID,
+              "chunk starts at " + expectedOffset + " but the upload has " + size + " bytes");
+        }
+        RunningHash hash = hashes.getIfPresent(uuid);
+        if (hash != null && hash.offset != size) {
+          hash = null; // stale: bytes written without it (another instance, a failed write); rebuilt at completion
+          hashes.invalidate(uuid);
+        }
+        return new Appender(uuid, writer, hash);
+      } catch (RuntimeException e) {
         writer.close();
-        throw new RegistryException(ErrorCode.RANGE_INVALID,
-            "chunk starts at " + expectedOffset + " but the upload has " + size + " bytes");
+        throw e;
       }
-      RunningHash hash = hashes.getIfPresent(uuid);
-      if (hash != null && hash.offset != writer.size()) {
-        hash = null; // stale: bytes were written without it (another instance, a failed write); rebuilt at completion
-        hashes.invalidate(uuid);
-      }
-      return new Appender(uuid, writer, hash);
     } catch (IOException | RuntimeException e) {
       busy.remove(uuid);
       throw e;

@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 final class BodyPump {
   private static final Logger log = LoggerFactory.getLogger(BodyPump.class);
   static final long READ_AHEAD = 1 << 20;
+  /** Also a bound on pieces, for bodies of tiny chunks: each piece costs an object whatever its size. */
+  static final int MAX_PIECES = 256;
 
   /** How a body ended, for what to do with the connection after the answer. */
   enum End {
@@ -49,7 +51,9 @@ final class BodyPump {
   private boolean readOutstanding;
   private boolean lastReceived;
   private boolean finished;
-  private ScheduledFuture<?> stallTimer;
+  private ScheduledFuture<?> stallCheck;
+  /** When the body last moved: a read answered. */
+  private long lastProgressNanos;
 
   BodyPump(ChannelHandlerContext ctx, Executor storage, BodyHandler handler, int idleTimeoutSeconds, Done done) {
     this.ctx = ctx;
@@ -60,13 +64,25 @@ final class BodyPump {
   }
 
   void start() {
+    lastProgressNanos = System.nanoTime();
+    // One periodic check per body, rather than a timer set and cancelled for every piece.
+    stallCheck = ctx.executor().scheduleWithFixedDelay(this::checkStalled, idleTimeoutSeconds, idleTimeoutSeconds,
+        TimeUnit.SECONDS);
     readMore();
+  }
+
+  private void checkStalled() {
+    if (readOutstanding && !finished
+        && System.nanoTime() - lastProgressNanos > TimeUnit.SECONDS.toNanos(idleTimeoutSeconds)) {
+      log.debug("closing {}: no request body for {} s", ctx.channel().remoteAddress(), idleTimeoutSeconds);
+      ctx.close();
+    }
   }
 
   /** A piece of the body arrived (the pump owns it now). */
   void onContent(HttpContent content) {
     readOutstanding = false;
-    cancelStallTimer();
+    lastProgressNanos = System.nanoTime();
     if (finished) {
       content.release();
       return;
@@ -96,7 +112,7 @@ final class BodyPump {
   /** Ends the body early: the good pieces already received are still handed over, then the handler is aborted. */
   private void finish() {
     finished = true;
-    cancelStallTimer();
+    cancelStallCheck();
     List<HttpContent> received = pending;
     pending = new ArrayList<>();
     pendingBytes = 0;
@@ -117,16 +133,13 @@ final class BodyPump {
   }
 
   private void readMore() {
-    if (finished || lastReceived || readOutstanding || pendingBytes >= READ_AHEAD) {
+    if (finished || lastReceived || readOutstanding || pendingBytes >= READ_AHEAD || pending.size() >= MAX_PIECES) {
       return;
     }
+    if (!writing) {
+      lastProgressNanos = System.nanoTime(); // waiting on the client from now, not on storage
+    }
     readOutstanding = true;
-    stallTimer = ctx.executor().schedule(() -> {
-      if (readOutstanding && !finished) {
-        log.debug("closing {}: no request body for {} s", ctx.channel().remoteAddress(), idleTimeoutSeconds);
-        ctx.close();
-      }
-    }, idleTimeoutSeconds, TimeUnit.SECONDS);
     ctx.read();
   }
 
@@ -166,6 +179,7 @@ final class BodyPump {
     }
     if (answer != null) {
       finished = true;
+      cancelStallCheck();
       End end = lastReceived ? End.COMPLETE : End.UNREAD;
       releasePending();
       done.answer(answer, end);
@@ -183,10 +197,10 @@ final class BodyPump {
     pendingBytes = 0;
   }
 
-  private void cancelStallTimer() {
-    if (stallTimer != null) {
-      stallTimer.cancel(false);
-      stallTimer = null;
+  private void cancelStallCheck() {
+    if (stallCheck != null) {
+      stallCheck.cancel(false);
+      stallCheck = null;
     }
   }
 }

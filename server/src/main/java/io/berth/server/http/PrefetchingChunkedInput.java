@@ -54,7 +54,10 @@ final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
         lock.lock();
         try {
           while (ready.size() >= AHEAD && !closed) {
-            taken.await();
+            // Bounded, as a backstop: the write watchdog closes a stalled response, which closes this input.
+            if (!taken.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
+              throw new IOException("nobody took the blob's next chunk for 5 minutes");
+            }
           }
           if (closed) {
             return;
@@ -73,11 +76,11 @@ final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
         offer(Unpooled.wrappedBuffer(chunk.flip()));
         resume(ctx);
       }
-    } catch (IOException e) {
-      fail(e);
-      resume(ctx);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (Throwable e) {
+      fail(e instanceof IOException io ? io : new IOException("reading the blob failed", e));
+      resume(ctx);
     } finally {
       closeSource();
     }

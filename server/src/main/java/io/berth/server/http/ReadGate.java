@@ -17,14 +17,17 @@ final class ReadGate extends ChannelDuplexHandler {
   private final ArrayDeque<Object> queue = new ArrayDeque<>();
   /** Messages asked for and not yet delivered. */
   private int demand;
+  /**
+   * A delivery loop is running. A handler that asks for the next message while handling one only raises the
+   * demand; the running loop delivers it. Delivering from inside read() instead would nest one call per queued
+   * message, and a body of thousands of one-byte chunks overflows the stack.
+   */
+  private boolean delivering;
 
   @Override
   public void read(ChannelHandlerContext ctx) {
     demand++;
     deliver(ctx);
-    if (demand > 0) {
-      ctx.read();
-    }
   }
 
   @Override
@@ -41,10 +44,22 @@ final class ReadGate extends ChannelDuplexHandler {
     ctx.fireChannelReadComplete();
   }
 
+  /** Hands over queued messages while there is demand; asks the socket for more when the queue runs dry. */
   private void deliver(ChannelHandlerContext ctx) {
-    while (demand > 0 && !queue.isEmpty()) {
-      demand--;
-      ctx.fireChannelRead(queue.poll());
+    if (delivering) {
+      return;
+    }
+    delivering = true;
+    try {
+      while (demand > 0 && !queue.isEmpty()) {
+        demand--;
+        ctx.fireChannelRead(queue.poll());
+      }
+    } finally {
+      delivering = false;
+    }
+    if (demand > 0) {
+      ctx.read();
     }
   }
 

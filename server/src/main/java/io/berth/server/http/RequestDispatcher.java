@@ -127,11 +127,15 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     Exchange exchange = new Exchange(req, match.pathParams(), uri);
     state = State.BEGINNING;
     storage.execute(() -> {
+      BodyHandler handler;
       try {
-        BodyHandler handler = match.endpoint().begin(exchange);
-        ctx.executor().execute(() -> bodyStarts(ctx, handler));
+        handler = match.endpoint().begin(exchange);
       } catch (Throwable e) {
-        ctx.executor().execute(() -> answerEarly(ctx, ErrorResponses.of(e)));
+        onLoop(ctx, () -> answerEarly(ctx, ErrorResponses.of(e)));
+        return;
+      }
+      if (!onLoop(ctx, () -> bodyStarts(ctx, handler))) {
+        handler.abort(); // the server is stopping: release what begin took (an upload's lock)
       }
     });
   }
@@ -240,6 +244,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ResponseWriter.write(ctx, response, head, alive, storage).addListener(f -> ctx.executor().execute(() -> {
           responseInFlight = false;
           uncount();
+          if (state == State.CLOSED) {
+            return; // the connection went away meanwhile
+          }
           if (requestLine != null) {
             access.debug("{} \"{}\" {} {}{}", ctx.channel().remoteAddress(), requestLine, response.status().code(),
                 response.contentLength(), f.isSuccess() ? "" : " (not delivered)");
@@ -281,6 +288,16 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       }
     }, idleTimeoutSeconds, TimeUnit.SECONDS);
     ctx.read();
+  }
+
+  /** Runs on the connection's event loop; false when that loop is shutting down and took nothing more. */
+  private static boolean onLoop(ChannelHandlerContext ctx, Runnable task) {
+    try {
+      ctx.executor().execute(task);
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+      return false;
+    }
   }
 
   private void uncount() {

@@ -91,6 +91,12 @@ final class ResponseWriter {
       throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown: " + range.blob().digest());
     }
     ctx.write(head);
-    return ctx.writeAndFlush(new HttpChunkedInput(PrefetchingChunkedInput.start(source, range.length(), ctx, storage)));
+    PrefetchingChunkedInput input = PrefetchingChunkedInput.start(source, range.length(), ctx, storage);
+    // A write that never reaches ChunkedWriteHandler (the channel closed first) would never close it.
+    return ctx.writeAndFlush(new HttpChunkedInput(input)).addListener(f -> {
+      if (!f.isSuccess()) {
+        input.close();
+      }
+    });
   }
 }

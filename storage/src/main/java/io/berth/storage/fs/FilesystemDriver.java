@@ -110,7 +110,12 @@ public final class FilesystemDriver implements StorageDriver {
     createDirectories(dir);
     FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     ch.position(ch.size());
-    return new Appender(ch, created ? dir : null);
+    if (created) {
+      // Made durable now, not at this writer's commit: a writer that ends without committing (a client gone)
+      // must not leave a file that a later writer's commit trusts to exist after a crash.
+      fsyncDirectory(dir);
+    }
+    return new Appender(ch);
   }
 
   @Override
@@ -269,13 +274,11 @@ public final class FilesystemDriver implements StorageDriver {
         Thread.ofVirtual().name("berth-flush-", 0).factory());
 
     private final FileChannel channel;
-    private Path newFileDirectory;
     private long unflushed;
     private CompletableFuture<Void> flushing = CompletableFuture.completedFuture(null);
 
-    Appender(FileChannel channel, Path newFileDirectory) {
+    Appender(FileChannel channel) {
       this.channel = channel;
-      this.newFileDirectory = newFileDirectory;
     }
 
     @Override
@@ -310,10 +313,6 @@ public final class FilesystemDriver implements StorageDriver {
     public void commit() throws IOException {
       flushing.join();
       channel.force(false);
-      if (newFileDirectory != null) {
-        fsyncDirectory(newFileDirectory);
-        newFileDirectory = null;
-      }
     }
 
     @Override
