@@ -8,7 +8,6 @@ import io.berth.registry.Registry;
 import io.berth.server.http.Exchange;
 import io.berth.server.http.Json;
 import io.berth.server.http.Response;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 
