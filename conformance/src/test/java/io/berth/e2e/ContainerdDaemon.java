@@ -1,14 +1,11 @@
 package io.berth.e2e;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A private containerd (Debian's, the one docker.io uses) for one test class. It has its own root, state,
@@ -23,12 +20,10 @@ import java.util.concurrent.TimeUnit;
 final class ContainerdDaemon implements AutoCloseable {
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(30);
 
-  private final Path dir;
-  private final Process process;
+  private final DaemonProcess daemon;
 
-  private ContainerdDaemon(Path dir, Process process) {
-    this.dir = dir;
-    this.process = process;
+  private ContainerdDaemon(DaemonProcess daemon) {
+    this.daemon = daemon;
   }
 
   static ContainerdDaemon start() throws IOException {
@@ -39,44 +34,20 @@ final class ContainerdDaemon implements AutoCloseable {
         version = 2
         disabled_plugins = ["io.containerd.grpc.v1.cri"]
         """);
-    Process process = new ProcessBuilder(
+    ContainerdDaemon containerd = new ContainerdDaemon(DaemonProcess.start("containerd", dir, List.of(
         "containerd",
         "--config", config.toString(),
         "--root", dir.resolve("root").toString(),
         "--state", dir.resolve("state").toString(),
-        "--address", socket(dir).toString())
-        .redirectErrorStream(true)
-        .redirectOutput(dir.resolve("containerd.log").toFile())
-        .start();
-    ContainerdDaemon daemon = new ContainerdDaemon(dir, process);
-    daemon.awaitReady();
-    return daemon;
+        "--address", socket(dir).toString())));
+    // `ctr version` succeeds only once the daemon answers on its socket.
+    containerd.daemon.awaitReady(STARTUP_LIMIT,
+        () -> containerd.ctr("default", "version").timeout(Duration.ofSeconds(10)).run());
+    return containerd;
   }
 
   private static Path socket(Path dir) {
     return dir.resolve("c.sock");
-  }
-
-  private void awaitReady() {
-    long deadline = System.nanoTime() + STARTUP_LIMIT.toNanos();
-    Command.Result last = null;
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        String log = log();
-        int exitCode = process.exitValue();
-        close();
-        fail("containerd exited with code " + exitCode + " during startup\n" + log);
-      }
-      // `ctr version` succeeds only once the daemon answers on its socket.
-      last = ctr("default", "version").timeout(Duration.ofSeconds(10)).run();
-      if (last.exitCode() == 0) {
-        return;
-      }
-      BerthProcess.sleep(Duration.ofMillis(100));
-    }
-    String log = log();
-    close();
-    fail("containerd did not become ready within " + STARTUP_LIMIT + "\n" + last.describe() + "\n" + log);
   }
 
   /**
@@ -84,35 +55,23 @@ final class ContainerdDaemon implements AutoCloseable {
    * so tests that use different namespaces cannot see each other's blobs.
    */
   Command ctr(String namespace, String... args) {
-    List<String> command = new ArrayList<>(List.of("ctr", "--address", socket(dir).toString(), "--namespace", namespace));
+    List<String> command =
+        new ArrayList<>(List.of("ctr", "--address", socket(daemon.dir()).toString(), "--namespace", namespace));
     command.addAll(List.of(args));
     return Command.of(command.toArray(String[]::new)).env("CONTAINERD_SNAPSHOTTER", "native");
   }
 
   Path logFile() {
-    return dir.resolve("containerd.log");
+    return daemon.logFile();
   }
 
   String log() {
-    try {
-      return Files.readString(logFile());
-    } catch (IOException e) {
-      return "(cannot read containerd log: " + e + ")";
-    }
+    return daemon.log();
   }
 
   /** SIGTERM, wait for a clean shutdown, SIGKILL if it does not come; then delete the directory. */
   @Override
   public void close() {
-    process.destroy();
-    try {
-      if (!process.waitFor(30, TimeUnit.SECONDS)) {
-        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      process.destroyForcibly();
-      Thread.currentThread().interrupt();
-    }
-    TempFiles.deleteRecursively(dir);
+    daemon.stop(daemon.pid());
   }
 }
