@@ -2,6 +2,7 @@ package io.berth.server;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,7 @@ final class RawHttp implements AutoCloseable {
     socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
     socket.setSoTimeout(readTimeoutMillis);
     socket.setTcpNoDelay(true);
-    in = socket.getInputStream();
+    in = new BufferedInputStream(socket.getInputStream());
     out = socket.getOutputStream();
   }
 
@@ -89,7 +90,8 @@ final class RawHttp implements AutoCloseable {
     return r;
   }
 
-  private Response readOrEof(boolean noBody) throws IOException {
+  /** Reads one response, or null at EOF; {@code noBody} for the answer to a HEAD request. */
+  Response readOrEof(boolean noBody) throws IOException {
     String statusLine;
     try {
       statusLine = readLine();
