@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  */
 public final class UploadHandlers {
   /** {@code <start>-<end>}, inclusive, as the spec writes it; {@code bytes start-end/total} also accepted. */
-  private static final Pattern CONTENT_RANGE = Pattern.compile("^(?:bytes[ =])?(\\d+)-(\\d+)(?:/(?:\\d+|\\*))?$");
+  private static final Pattern CONTENT_RANGE =
+      Pattern.compile("^(?:bytes[ =])?(\\d{1,18})-(\\d{1,18})(?:/(?:\\d{1,18}|\\*))?$"); // 18 digits: fits a long
 
   private final Registry registry;
 

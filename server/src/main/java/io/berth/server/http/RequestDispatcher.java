@@ -1,6 +1,7 @@
 package io.berth.server.http;
 
 import io.berth.oci.ErrorCode;
+import io.berth.oci.Text;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -113,10 +114,16 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
     String expect = req.headers().get(HttpHeaderNames.EXPECT);
     if (expect != null && !HttpUtil.is100ContinueExpected(req)) {
-      answerEarly(ctx, Response.status(HttpResponseStatus.EXPECTATION_FAILED));
+      answerEarly(ctx, ErrorResponses.of(ErrorCode.UNSUPPORTED, 417, "unsupported Expect: " + Text.abbreviate(expect, 100)));
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+    try {
+      uri.parameters(); // decoded now, so a malformed escape is the client's 400 and not a handler's failure
+    } catch (IllegalArgumentException e) {
+      answerEarly(ctx, ErrorResponses.of(ErrorCode.UNSUPPORTED, 400, "malformed query: " + Text.abbreviate(e.getMessage(), 200)));
+      return;
+    }
     Routes.Match match;
     try {
       match = routes.match(req.method(), uri.rawPath());
