@@ -126,7 +126,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     }
     Routes.Match match;
     try {
-      match = routes.match(req.method(), uri.rawPath());
+      match = routes.match(req.method(), uri);
     } catch (RuntimeException e) {
       answerEarly(ctx, ErrorResponses.of(e));
       return;

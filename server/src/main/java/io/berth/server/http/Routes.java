@@ -4,6 +4,7 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.Text;
 import io.berth.registry.Registry;
+import io.berth.server.auth.Access;
 import io.berth.server.config.ServerConfig;
 import io.berth.server.handlers.BlobHandlers;
 import io.berth.server.handlers.CatalogHandler;
@@ -13,6 +14,7 @@ import io.berth.server.handlers.ReferrersHandler;
 import io.berth.server.handlers.TagsHandler;
 import io.berth.server.handlers.UploadHandlers;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +33,42 @@ public final class Routes {
   private static final HttpMethod PATCH = HttpMethod.PATCH;
   private static final HttpMethod DELETE = HttpMethod.DELETE;
 
-  private record Route(Pattern pattern, List<String> groups, Map<HttpMethod, Endpoint> endpoints) {}
+  private record Route(Pattern pattern, List<String> groups, AccessRule access, Map<HttpMethod, Endpoint> endpoints) {}
 
-  /** A matched request: the endpoint and the path's named parts. */
-  public record Match(Endpoint endpoint, Map<String, String> pathParams) {}
+  /** A matched request: the endpoint, the path's named parts, and the access it needs. */
+  public record Match(Endpoint endpoint, Map<String, String> pathParams, List<Access> access) {}
+
+  /** The access a request to a route needs, from its method, path parts and query. */
+  @FunctionalInterface
+  private interface AccessRule {
+    List<Access> of(HttpMethod method, Map<String, String> pathParams, QueryStringDecoder uri);
+  }
+
+  /** {@code /v2/} itself: no resource, only (later) being authenticated. */
+  private static final AccessRule NO_RESOURCE = (method, params, uri) -> List.of();
+  private static final AccessRule CATALOG = (method, params, uri) -> List.of(Access.CATALOG);
+
+  /** Reads pull; writes push (with pull, as docker asks for both); deletes delete. */
+  private static final AccessRule REPOSITORY = (method, params, uri) -> {
+    String name = params.get("name");
+    if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
+      return List.of(Access.repository(name, Access.PULL));
+    }
+    if (HttpMethod.DELETE.equals(method)) {
+      return List.of(Access.repository(name, Access.DELETE));
+    }
+    return List.of(Access.repository(name, Access.PULL, Access.PUSH));
+  };
+
+  /** Starting an upload; a mount also reads the source repository. */
+  private static final AccessRule UPLOAD_START = (method, params, uri) -> {
+    List<Access> needed = REPOSITORY.of(method, params, uri);
+    List<String> from = uri.parameters().get("from");
+    if (uri.parameters().containsKey("mount") && from != null && !from.isEmpty()) {
+      return List.of(needed.get(0), Access.repository(from.get(0), Access.PULL));
+    }
+    return needed;
+  };
 
   private final List<Route> table;
 
@@ -48,33 +82,33 @@ public final class Routes {
     CatalogHandler catalog = new CatalogHandler(registry);
     ReferrersHandler referrers = new ReferrersHandler(registry);
     table = List.of(
-        route("/v2/?", Map.of(                                                       // end-1
+        route("/v2/?", NO_RESOURCE, Map.of(                                                       // end-1
             GET, Endpoint.noBody(ping::handle), HEAD, Endpoint.noBody(ping::handle))),
-        route("/v2/_catalog", Map.of(GET, Endpoint.noBody(catalog::handle))),
-        route("/v2/(?<name>.+)/tags/list", Map.of(GET, Endpoint.noBody(tags::handle))), // end-8a/8b
-        route("/v2/(?<name>.+)/manifests/(?<reference>[^/]+)", Map.of(
+        route("/v2/_catalog", CATALOG, Map.of(GET, Endpoint.noBody(catalog::handle))),
+        route("/v2/(?<name>.+)/tags/list", REPOSITORY, Map.of(GET, Endpoint.noBody(tags::handle))), // end-8a/8b
+        route("/v2/(?<name>.+)/manifests/(?<reference>[^/]+)", REPOSITORY, Map.of(
             GET, Endpoint.noBody(manifests::get),                                     // end-3
             HEAD, Endpoint.noBody(manifests::get),                                    // end-3
             PUT, manifests.put(),                                                     // end-7
             DELETE, Endpoint.noBody(manifests::delete))),                             // end-9
-        route("/v2/(?<name>.+)/blobs/uploads/?", Map.of(POST, uploads::post)),        // end-4a/4b/11
-        route("/v2/(?<name>.+)/blobs/uploads/(?<uuid>[^/]+)", Map.of(
+        route("/v2/(?<name>.+)/blobs/uploads/?", UPLOAD_START, Map.of(POST, uploads::post)),        // end-4a/4b/11
+        route("/v2/(?<name>.+)/blobs/uploads/(?<uuid>[^/]+)", REPOSITORY, Map.of(
             PATCH, uploads::patch,                                                    // end-5
             PUT, uploads::put,                                                        // end-6
             GET, Endpoint.noBody(uploads::status),                                    // end-13
             DELETE, Endpoint.noBody(uploads::cancel))),
-        route("/v2/(?<name>.+)/blobs/(?<digest>[^/]+)", Map.of(
+        route("/v2/(?<name>.+)/blobs/(?<digest>[^/]+)", REPOSITORY, Map.of(
             GET, Endpoint.noBody(blobs::get),                                         // end-2
             HEAD, Endpoint.noBody(blobs::get),                                        // end-2
             DELETE, Endpoint.noBody(blobs::delete))),                                 // end-10
-        route("/v2/(?<name>.+)/referrers/(?<digest>[^/]+)", Map.of(
+        route("/v2/(?<name>.+)/referrers/(?<digest>[^/]+)", REPOSITORY, Map.of(
             GET, Endpoint.noBody(referrers::handle))));                               // end-12a/12b
   }
 
-  private static Route route(String regex, Map<HttpMethod, Endpoint> endpoints) {
+  private static Route route(String regex, AccessRule access, Map<HttpMethod, Endpoint> endpoints) {
     Pattern p = Pattern.compile(regex);
     List<String> groups = Pattern.compile("\\(\\?<([a-z]+)>").matcher(regex).results().map(r -> r.group(1)).toList();
-    return new Route(p, groups, endpoints);
+    return new Route(p, groups, access, endpoints);
   }
 
   /**
@@ -82,7 +116,8 @@ public final class Routes {
    *
    * @throws RegistryException 404 when no route matches, 405 UNSUPPORTED when the route has no such method
    */
-  public Match match(HttpMethod method, String rawPath) {
+  public Match match(HttpMethod method, QueryStringDecoder uri) {
+    String rawPath = uri.rawPath();
     for (Route route : table) {
       Matcher m = route.pattern.matcher(rawPath);
       if (!m.matches()) {
@@ -96,7 +131,7 @@ public final class Routes {
       for (String g : route.groups) {
         params.put(g, m.group(g));
       }
-      return new Match(endpoint, params);
+      return new Match(endpoint, params, route.access.of(method, params, uri));
     }
     throw new RegistryException(ErrorCode.NAME_UNKNOWN, 404, "no such endpoint: " + Text.abbreviate(rawPath, 200));
   }
