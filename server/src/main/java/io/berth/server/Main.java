@@ -13,6 +13,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && args[0].equals("htpasswd")) {
+      setPassword(args);
+      return;
+    }
     Path configFile = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -24,6 +28,7 @@ public final class Main {
         }
         case "--help", "-h" -> {
           System.out.println("usage: berth [--config FILE]\n"
+              + "       berth htpasswd FILE USER [--stdin]   (adds a user or sets its password)\n"
               + "Options come from FILE (YAML), then from BERTH_* environment variables; see the README.");
           return;
         }
@@ -56,6 +61,42 @@ public final class Main {
       stopped.countDown();
     }, "berth-shutdown"));
     stopped.await();
+  }
+
+  /**
+   * {@code berth htpasswd FILE USER [--stdin]}: adds the user or changes its password, like {@code htpasswd -B}.
+   * The password is asked for on the console without echo, or read as one line from standard input with
+   * {@code --stdin} (for scripts).
+   */
+  private static void setPassword(String[] args) throws java.io.IOException {
+    boolean fromStdin = args.length == 4 && args[3].equals("--stdin");
+    if (args.length != 3 && !fromStdin) {
+      usage("usage: berth htpasswd FILE USER [--stdin]");
+    }
+    char[] password;
+    if (fromStdin) {
+      String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+          java.nio.charset.StandardCharsets.UTF_8)).readLine();
+      password = line == null ? new char[0] : line.toCharArray();
+    } else {
+      java.io.Console console = System.console();
+      if (console == null) {
+        usage("no console to ask for the password on; use --stdin");
+        return;
+      }
+      password = console.readPassword("password for %s: ", args[2]);
+      char[] again = console.readPassword("again: ");
+      if (password == null || !java.util.Arrays.equals(password, again)) {
+        System.err.println("berth: the passwords differ");
+        System.exit(1);
+      }
+    }
+    if (password.length == 0) {
+      System.err.println("berth: empty password");
+      System.exit(1);
+    }
+    io.berth.server.auth.Htpasswd.setPassword(Path.of(args[1]), args[2], password);
+    System.out.println("password set for " + args[2] + " in " + args[1]);
   }
 
   private static void usage(String problem) {

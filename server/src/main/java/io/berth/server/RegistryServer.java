@@ -1,7 +1,12 @@
 package io.berth.server;
 
 import io.berth.registry.Registry;
+import io.berth.server.auth.AccessRules;
+import io.berth.server.auth.Authenticator;
+import io.berth.server.auth.BasicAuthenticator;
+import io.berth.server.auth.Htpasswd;
 import io.berth.server.config.ServerConfig;
+import java.nio.file.Path;
 import io.berth.server.http.RegistryChannelInitializer;
 import io.berth.server.http.InFlightRequests;
 import io.berth.server.http.Routes;
@@ -66,7 +71,8 @@ public final class RegistryServer implements AutoCloseable {
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new RegistryChannelInitializer(config.http(), routes, storageExecutor, inFlight));
+          .childHandler(new RegistryChannelInitializer(config.http(), routes, authenticator(config.auth()),
+              storageExecutor, inFlight));
       Channel channel = bootstrap.bind(parseAddress(config.http().addr())).sync().channel();
       log.info("berth listening on {} (storage: {}, deletes {})", channel.localAddress(), driver,
           config.storage().delete().enabled() ? "enabled" : "disabled");
@@ -79,6 +85,16 @@ public final class RegistryServer implements AutoCloseable {
       storageExecutor.shutdownNow();
       throw e;
     }
+  }
+
+  /** The authentication the configuration asks for. */
+  static Authenticator authenticator(ServerConfig.Auth auth) throws java.io.IOException {
+    return switch (auth.mode()) {
+      case "none" -> Authenticator.OPEN;
+      case "htpasswd" -> new BasicAuthenticator(Htpasswd.load(Path.of(auth.htpasswd().path())), AccessRules.of(auth),
+          auth.realm());
+      default -> throw new IllegalArgumentException("auth.mode must be none or htpasswd, not " + auth.mode());
+    };
   }
 
   /** {@code host:port}, {@code :port} (all addresses) or {@code [v6]:port}. */

@@ -19,7 +19,8 @@ import java.util.TreeMap;
  * <p>The environment rule: every option {@code a.b.c} can be set by {@code BERTH_A_B_C}, the YAML path
  * upper-cased and joined with '_' (so {@code storage.filesystem.root} is {@code BERTH_STORAGE_FILESYSTEM_ROOT}).
  * Keys contain no '_' themselves, so the rule is never ambiguous. An unknown option is an error, in the file or
- * in the environment, so a typo never passes silently.
+ * in the environment, so a typo never passes silently. Lists and maps (the access rules, groups) are set in
+ * the file only.
  */
 public final class ConfigLoader {
   static final String ENV_PREFIX = "BERTH_";
@@ -56,7 +57,8 @@ public final class ConfigLoader {
       if (existing == null) {
         throw new IllegalArgumentException("unknown configuration option: " + path);
       }
-      if (existing.isObject() && e.getValue().isObject()) {
+      // A section merges key by key; an empty one is a map (auth.groups) whose keys are the user's to choose.
+      if (existing.isObject() && !existing.isEmpty() && e.getValue().isObject()) {
         merge((ObjectNode) existing, (ObjectNode) e.getValue(), path);
       } else {
         into.set(e.getKey(), e.getValue());

@@ -1,17 +1,20 @@
 package io.berth.server.config;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Berth's configuration, as read from YAML (keys are lower-case, with no separators, like distribution's)
  * and from {@code BERTH_*} environment variables. The defaults are the embedded default: filesystem storage
  * in {@code ./data}, port 5000, no auth.
  */
-public record ServerConfig(Http http, Storage storage, Log log) {
+public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
 
   public static final ServerConfig DEFAULTS = new ServerConfig(
       new Http(":5000", 60, 30, 16384, 4096, 10),
       new Storage(new Filesystem("./data"), new Delete(false), new Maintenance(new UploadPurging(true, 168, 24))),
+      new Auth("none", "berth", new HtpasswdFile("./htpasswd"), Map.of(), List.of()),
       new Log("info"));
 
   /**
@@ -49,23 +52,62 @@ public record ServerConfig(Http http, Storage storage, Log log) {
    */
   public record UploadPurging(boolean enabled, int agehours, int intervalhours) {}
 
+  /**
+   * Who may do what.
+   *
+   * @param mode {@code none} (anyone may do anything) or {@code htpasswd} (HTTP basic, users from a file)
+   * @param realm the realm named in challenges
+   * @param groups group name to its users
+   * @param access the rules; a request is allowed what any rule that matches it grants
+   */
+  public record Auth(String mode, String realm, HtpasswdFile htpasswd, Map<String, List<String>> groups,
+      List<AccessRule> access) {
+    public Auth {
+      groups = groups == null ? Map.of() : Map.copyOf(groups);
+      access = access == null ? List.of() : List.copyOf(access);
+    }
+  }
+
+  /** @param path an htpasswd file with bcrypt hashes, as {@code htpasswd -B} or {@code berth htpasswd} write */
+  public record HtpasswdFile(String path) {}
+
+  /**
+   * One rule: on the repositories matching {@code repositories} (a pattern where {@code *} stands for any run of
+   * characters, '/' included), or on the catalog when {@code catalog} is true, these users, members of these
+   * groups ({@code *}: any signed-in user), or anyone at all when {@code anonymous}, may do {@code actions}
+   * ({@code pull}, {@code push}, {@code delete}).
+   */
+  public record AccessRule(String repositories, boolean catalog, List<String> users, List<String> groups,
+      boolean anonymous, List<String> actions) {
+    public AccessRule {
+      users = users == null ? List.of() : List.copyOf(users);
+      groups = groups == null ? List.of() : List.copyOf(groups);
+      actions = actions == null ? List.of() : List.copyOf(actions);
+    }
+  }
+
   /** @param level trace, debug, info, warn or error */
   public record Log(String level) {}
 
   public ServerConfig withAddr(String addr) {
-    return new ServerConfig(new Http(addr, http.idletimeout, http.headertimeout, http.maxheadersize,
-        http.maxinitiallinelength, http.draintimeout), storage, log);
+    return withHttp(new Http(addr, http.idletimeout, http.headertimeout, http.maxheadersize,
+        http.maxinitiallinelength, http.draintimeout));
   }
 
   public ServerConfig withFilesystemRoot(Path root) {
-    return new ServerConfig(http, new Storage(new Filesystem(root.toString()), storage.delete, storage.maintenance), log);
+    return new ServerConfig(http, new Storage(new Filesystem(root.toString()), storage.delete, storage.maintenance), auth,
+        log);
   }
 
   public ServerConfig withDeleteEnabled(boolean enabled) {
-    return new ServerConfig(http, new Storage(storage.filesystem, new Delete(enabled), storage.maintenance), log);
+    return new ServerConfig(http, new Storage(storage.filesystem, new Delete(enabled), storage.maintenance), auth, log);
   }
 
   public ServerConfig withHttp(Http http) {
-    return new ServerConfig(http, storage, log);
+    return new ServerConfig(http, storage, auth, log);
+  }
+
+  public ServerConfig withAuth(Auth auth) {
+    return new ServerConfig(http, storage, auth, log);
   }
 }

@@ -8,6 +8,7 @@ import io.berth.oci.RepositoryName;
 import io.berth.registry.Registry;
 import io.berth.registry.StoredBlob;
 import io.berth.registry.UploadService;
+import io.berth.server.auth.Access;
 import io.berth.server.http.BodyHandler;
 import io.berth.server.http.ErrorResponses;
 import io.berth.server.http.Exchange;
@@ -43,7 +44,7 @@ public final class UploadHandlers {
     RepositoryName name = exchange.repository();
     String mount = exchange.param("mount");
     if (mount != null) {
-      Optional<StoredBlob> mounted = tryMount(name, Digest.parse(mount), exchange.param("from"));
+      Optional<StoredBlob> mounted = tryMount(exchange, name, Digest.parse(mount), exchange.param("from"));
       if (mounted.isPresent()) {
         return answer(created(name, mounted.get().digest()));
       }
@@ -64,9 +65,11 @@ public final class UploadHandlers {
     return answer(accepted(name, uuid, 0));
   }
 
-  private Optional<StoredBlob> tryMount(RepositoryName name, Digest digest, String from) throws IOException {
-    // Without a valid source we never look elsewhere: a repository reads only what it was given.
-    if (from == null || !RepositoryName.isValid(from)) {
+  private Optional<StoredBlob> tryMount(Exchange exchange, RepositoryName name, Digest digest, String from)
+      throws IOException {
+    // Without a valid source, or without the right to read it, we never look elsewhere: the client uploads
+    // the blob instead, and learns nothing of what other repositories hold.
+    if (from == null || !RepositoryName.isValid(from) || !exchange.permits(Access.repository(from, Access.PULL))) {
       return Optional.empty();
     }
     return registry.blobs().mount(name, RepositoryName.parse(from), digest);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
+import io.berth.server.auth.Denial;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -19,6 +20,11 @@ public final class ErrorResponses {
     Throwable t = unwrap(failure);
     if (t instanceof ResponseException e) {
       return e.response();
+    }
+    if (t instanceof Denial d) {
+      Response response = of(d.code(), d.status(), d.getMessage());
+      d.headers().forEach(response::header);
+      return response;
     }
     if (t instanceof RegistryException e) {
       return of(e.code(), e.httpStatus(), e.detail());

@@ -3,6 +3,8 @@ package io.berth.server.http;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
+import io.berth.server.auth.Access;
+import io.berth.server.auth.Grant;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -14,11 +16,22 @@ public final class Exchange {
   private final HttpRequest request;
   private final Map<String, String> pathParams;
   private final QueryStringDecoder query;
+  private Grant grant = Grant.ALL;
 
   Exchange(HttpRequest request, Map<String, String> pathParams, QueryStringDecoder query) {
     this.request = request;
     this.pathParams = pathParams;
     this.query = query;
+  }
+
+  /** Set once authentication has let the request through. */
+  void grant(Grant grant) {
+    this.grant = grant;
+  }
+
+  /** Whether the request's identity may also do {@code access} (beyond what its route required). */
+  public boolean permits(Access access) {
+    return grant.allows(access);
   }
 
   public HttpMethod method() {

@@ -1,5 +1,6 @@
 package io.berth.server.http;
 
+import io.berth.server.auth.Authenticator;
 import io.berth.server.config.ServerConfig;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
@@ -20,10 +21,13 @@ public final class RegistryChannelInitializer extends ChannelInitializer<SocketC
   private final Executor storage;
 
   private final InFlightRequests inFlight;
+  private final Authenticator authenticator;
 
-  public RegistryChannelInitializer(ServerConfig.Http http, Routes routes, Executor storage, InFlightRequests inFlight) {
+  public RegistryChannelInitializer(ServerConfig.Http http, Routes routes, Authenticator authenticator,
+      Executor storage, InFlightRequests inFlight) {
     this.http = http;
     this.routes = routes;
+    this.authenticator = authenticator;
     this.storage = storage;
     this.inFlight = inFlight;
   }
@@ -43,6 +47,7 @@ public final class RegistryChannelInitializer extends ChannelInitializer<SocketC
         .addLast("encoder", new HttpResponseEncoder())
         .addLast("read-gate", new ReadGate())
         .addLast("chunked", new ChunkedWriteHandler())
-        .addLast("dispatch", new RequestDispatcher(routes, new SerialExecutor(storage), http.idletimeout(), headTimeout, inFlight));
+        .addLast("dispatch", new RequestDispatcher(routes, authenticator, new SerialExecutor(storage), http.idletimeout(),
+            headTimeout, inFlight));
   }
 }

@@ -2,6 +2,7 @@ package io.berth.server.http;
 
 import io.berth.oci.ErrorCode;
 import io.berth.oci.Text;
+import io.berth.server.auth.Authenticator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -49,6 +50,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private enum State { AWAITING_REQUEST, BEGINNING, READING_BODY, ANSWERING, DISCARDING_BODY, CLOSED }
 
   private final Routes routes;
+  private final Authenticator authenticator;
   private final Executor storage;
   private final int idleTimeoutSeconds;
   private final HeadTimeout headTimeout;
@@ -66,9 +68,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   /** Bytes of an unwanted body still to be read before giving up on it. */
   private long discardBudget;
 
-  RequestDispatcher(Routes routes, Executor storage, int idleTimeoutSeconds, HeadTimeout headTimeout,
-      InFlightRequests inFlight) {
+  RequestDispatcher(Routes routes, Authenticator authenticator, Executor storage, int idleTimeoutSeconds,
+      HeadTimeout headTimeout, InFlightRequests inFlight) {
     this.routes = routes;
+    this.authenticator = authenticator;
     this.storage = storage;
     this.idleTimeoutSeconds = idleTimeoutSeconds;
     this.headTimeout = headTimeout;
@@ -136,6 +139,8 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     storage.execute(() -> {
       BodyHandler handler;
       try {
+        exchange.grant(authenticator.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION),
+            clientAddress(ctx), match.access()));
         handler = match.endpoint().begin(exchange);
       } catch (Throwable e) {
         onLoop(ctx, () -> answerEarly(ctx, ErrorResponses.of(e)));
@@ -295,6 +300,11 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       }
     }, idleTimeoutSeconds, TimeUnit.SECONDS);
     ctx.read();
+  }
+
+  private static String clientAddress(ChannelHandlerContext ctx) {
+    return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a
+        ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
   }
 
   /** Runs on the connection's event loop; false when that loop is shutting down and took nothing more. */

@@ -60,16 +60,6 @@ public final class Routes {
     return List.of(Access.repository(name, Access.PULL, Access.PUSH));
   };
 
-  /** Starting an upload; a mount also reads the source repository. */
-  private static final AccessRule UPLOAD_START = (method, params, uri) -> {
-    List<Access> needed = REPOSITORY.of(method, params, uri);
-    List<String> from = uri.parameters().get("from");
-    if (uri.parameters().containsKey("mount") && from != null && !from.isEmpty()) {
-      return List.of(needed.get(0), Access.repository(from.get(0), Access.PULL));
-    }
-    return needed;
-  };
-
   private final List<Route> table;
 
   public Routes(Registry registry, ServerConfig config) {
@@ -91,7 +81,7 @@ public final class Routes {
             HEAD, Endpoint.noBody(manifests::get),                                    // end-3
             PUT, manifests.put(),                                                     // end-7
             DELETE, Endpoint.noBody(manifests::delete))),                             // end-9
-        route("/v2/(?<name>.+)/blobs/uploads/?", UPLOAD_START, Map.of(POST, uploads::post)),        // end-4a/4b/11
+        route("/v2/(?<name>.+)/blobs/uploads/?", REPOSITORY, Map.of(POST, uploads::post)),        // end-4a/4b/11
         route("/v2/(?<name>.+)/blobs/uploads/(?<uuid>[^/]+)", REPOSITORY, Map.of(
             PATCH, uploads::patch,                                                    // end-5
             PUT, uploads::put,                                                        // end-6

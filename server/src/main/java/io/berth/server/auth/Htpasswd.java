@@ -1,0 +1,134 @@
+package io.berth.server.auth;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Users and their bcrypt hashes from an htpasswd file, in the format {@code htpasswd -B} writes
+ * ({@code user:$2y$...}). Other hash kinds (MD5, SHA-1, crypt) are refused: they are too weak to keep. The file is
+ * read again when it changes, so adding a user needs no restart.
+ */
+public final class Htpasswd {
+  private static final Logger log = LoggerFactory.getLogger(Htpasswd.class);
+  private static final int COST = 10;
+  /** Checked when the user is unknown, so an unknown name takes as long to refuse as a wrong password. */
+  private static final String DUMMY_HASH = BCrypt.with(BCrypt.Version.VERSION_2Y)
+      .hashToString(COST, "not a password of anyone".toCharArray());
+
+  private final Path file;
+  private volatile Map<String, String> hashes = Map.of();
+  private volatile FileTime loaded;
+
+  private Htpasswd(Path file) {
+    this.file = file;
+  }
+
+  /** @throws IOException when the file can't be read: htpasswd mode without users is a mistake, not a default */
+  public static Htpasswd load(Path file) throws IOException {
+    Htpasswd htpasswd = new Htpasswd(file);
+    htpasswd.reload();
+    return htpasswd;
+  }
+
+  /** Whether {@code password} is {@code user}'s. Takes a bcrypt verification whatever the answer. */
+  public boolean verify(String user, String password) {
+    reloadIfChanged();
+    String hash = hashes.get(user);
+    boolean known = hash != null;
+    try {
+      boolean matches = BCrypt.verifyer().verify(password.toCharArray(), known ? hash : DUMMY_HASH).verified;
+      return known && matches;
+    } catch (IllegalArgumentException tooLongOrMalformed) {
+      return false;
+    }
+  }
+
+  public int users() {
+    return hashes.size();
+  }
+
+  private void reloadIfChanged() {
+    try {
+      if (!Files.getLastModifiedTime(file).equals(loaded)) {
+        reload();
+      }
+    } catch (IOException e) {
+      log.warn("cannot read {}; keeping the users read before: {}", file, e.toString());
+    }
+  }
+
+  private synchronized void reload() throws IOException {
+    FileTime modified = Files.getLastModifiedTime(file);
+    Map<String, String> read = new LinkedHashMap<>();
+    int lineNumber = 0;
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      lineNumber++;
+      String trimmed = line.strip();
+      if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+        continue;
+      }
+      int colon = trimmed.indexOf(':');
+      String hash = colon < 0 ? "" : trimmed.substring(colon + 1);
+      if (colon <= 0 || !(hash.startsWith("$2y$") || hash.startsWith("$2a$") || hash.startsWith("$2b$"))) {
+        log.warn("{}:{}: not a user with a bcrypt hash (htpasswd -B); ignored", file, lineNumber);
+        continue;
+      }
+      read.put(trimmed.substring(0, colon), hash);
+    }
+    hashes = Map.copyOf(read);
+    loaded = modified;
+    log.info("{} users from {}", read.size(), file);
+  }
+
+  /**
+   * Adds a user or changes its password, as {@code htpasswd -B FILE USER} does; the file is replaced atomically and
+   * readable by its owner only.
+   */
+  public static void setPassword(Path file, String user, char[] password) throws IOException {
+    if (user.isEmpty() || user.contains(":") || user.chars().anyMatch(Character::isWhitespace)) {
+      throw new IllegalArgumentException("a user name can't be empty or hold ':' or spaces");
+    }
+    String line = user + ":" + BCrypt.with(BCrypt.Version.VERSION_2Y).hashToString(COST, password);
+    List<String> lines = new ArrayList<>();
+    boolean replaced = false;
+    if (Files.exists(file)) {
+      for (String existing : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        if (existing.startsWith(user + ":")) {
+          lines.add(line);
+          replaced = true;
+        } else {
+          lines.add(existing);
+        }
+      }
+    }
+    if (!replaced) {
+      lines.add(line);
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    Path temp = Files.createTempFile(dir, ".htpasswd-", ".tmp");
+    try {
+      Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+      Files.write(temp, lines, StandardCharsets.UTF_8);
+      try {
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+}

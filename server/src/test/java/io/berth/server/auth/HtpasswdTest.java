@@ -1,0 +1,50 @@
+package io.berth.server.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HtpasswdTest {
+  /** Written by Apache's own {@code htpasswd -nbB -C 5 alice 's3cret pass'}. */
+  static final String ALICE = "alice:$2y$05$8osk5nO9IgU3moz4OF88XugPSGUY3.kdT/mePSIV3DHEZBQ1pQOIO";
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void readsWhatApacheHtpasswdWrites() throws IOException {
+    Path file = Files.writeString(dir.resolve("htpasswd"), ALICE + "\n# a comment\n\nmd5user:$apr1$abc$def\n");
+    Htpasswd htpasswd = Htpasswd.load(file);
+    assertEquals(1, htpasswd.users(), "the MD5 user is refused: too weak to keep");
+    assertTrue(htpasswd.verify("alice", "s3cret pass"));
+    assertFalse(htpasswd.verify("alice", "s3cret pas"));
+    assertFalse(htpasswd.verify("alice", ""));
+    assertFalse(htpasswd.verify("nobody", "s3cret pass"));
+    assertFalse(htpasswd.verify("md5user", "anything"));
+  }
+
+  @Test
+  void setPasswordAddsAndChangesUsersAndIsReadAgainWithoutRestart() throws IOException {
+    Path file = Files.writeString(dir.resolve("htpasswd"), ALICE + "\n");
+    Htpasswd htpasswd = Htpasswd.load(file);
+    Htpasswd.setPassword(file, "bob", "hunter2".toCharArray());
+    Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5))); // a distinct mtime, whatever the clock
+    assertTrue(htpasswd.verify("bob", "hunter2"), "picked up without a restart");
+    assertTrue(htpasswd.verify("alice", "s3cret pass"), "others kept");
+
+    Htpasswd.setPassword(file, "alice", "new one".toCharArray());
+    Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(10)));
+    assertTrue(htpasswd.verify("alice", "new one"));
+    assertFalse(htpasswd.verify("alice", "s3cret pass"));
+    assertEquals(2, Files.readAllLines(file).size());
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+  }
+}
