@@ -74,7 +74,8 @@ public final class RegistryServer implements AutoCloseable {
           .childHandler(new RegistryChannelInitializer(config.http(), routes, authenticator(config.auth()),
               storageExecutor, inFlight));
       Channel channel = bootstrap.bind(parseAddress(config.http().addr())).sync().channel();
-      log.info("berth listening on {} (storage: {}, deletes {})", channel.localAddress(), driver,
+      log.info("berth listening on {} (storage: {}, auth: {}, deletes {})", channel.localAddress(), driver,
+          config.auth().mode(),
           config.storage().delete().enabled() ? "enabled" : "disabled");
       Maintenance maintenance = Maintenance.start(registry.uploads(), driver, config.storage().maintenance());
       return new RegistryServer(boss, workers, storageExecutor, channel, maintenance, inFlight,

@@ -77,9 +77,11 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
    * groups ({@code *}: any signed-in user), or anyone at all when {@code anonymous}, may do {@code actions}
    * ({@code pull}, {@code push}, {@code delete}).
    */
-  public record AccessRule(String repositories, boolean catalog, List<String> users, List<String> groups,
-      boolean anonymous, List<String> actions) {
+  public record AccessRule(String repositories, Boolean catalog, List<String> users, List<String> groups,
+      Boolean anonymous, List<String> actions) {
     public AccessRule {
+      catalog = catalog != null && catalog; // absent from a rule means false
+      anonymous = anonymous != null && anonymous;
       users = users == null ? List.of() : List.copyOf(users);
       groups = groups == null ? List.of() : List.copyOf(groups);
       actions = actions == null ? List.of() : List.copyOf(actions);

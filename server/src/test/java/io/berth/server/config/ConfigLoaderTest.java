@@ -68,4 +68,29 @@ class ConfigLoaderTest {
   void theConfigEnvironmentVariableIsNotAnOption() throws IOException {
     ConfigLoader.load(null, Map.of("BERTH_CONFIG", "/etc/berth.yml"));
   }
+
+  @Test
+  void accessRulesAndGroupsComeFromTheFile() throws IOException {
+    Path file = dir.resolve("auth.yml");
+    Files.writeString(file, """
+        auth:
+          mode: htpasswd
+          groups:
+            devs: [bob, carol]
+          access:
+            - {repositories: "team/*", users: [alice], actions: [pull, push]}
+            - {repositories: "public/*", anonymous: true, actions: [pull]}
+            - {catalog: true, groups: [devs]}
+        """);
+    ServerConfig.Auth auth = ConfigLoader.load(file, Map.of("BERTH_AUTH_HTPASSWD_PATH", "/etc/berth/htpasswd")).auth();
+    assertEquals("htpasswd", auth.mode());
+    assertEquals("berth", auth.realm(), "unset options keep their defaults");
+    assertEquals("/etc/berth/htpasswd", auth.htpasswd().path());
+    assertEquals(java.util.List.of("bob", "carol"), auth.groups().get("devs"));
+    assertEquals(3, auth.access().size());
+    assertEquals(new ServerConfig.AccessRule("public/*", false, java.util.List.of(), java.util.List.of(), true,
+        java.util.List.of("pull")), auth.access().get(1));
+    assertTrue(auth.access().get(2).catalog());
+  }
+
 }
