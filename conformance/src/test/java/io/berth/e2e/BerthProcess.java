@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -39,7 +41,8 @@ final class BerthProcess implements AutoCloseable {
   /**
    * Starts Berth with its storage and its log (stdout and stderr) under {@code workDir}. A directory that
    * already holds a storage directory is reused as it is, and the log is appended to, so this also restarts
-   * Berth on what an earlier process (killed, say) left behind.
+   * Berth on what an earlier process (killed, say) left behind. A {@code config.yml} in {@code workDir} is
+   * passed with {@code --config} (for what environment variables can't say, such as access rules).
    */
   static BerthProcess start(Path workDir) throws IOException {
     Path jar = Path.of(System.getProperty("berth.jar", "../server/target/berth.jar")).toAbsolutePath();
@@ -50,7 +53,11 @@ final class BerthProcess implements AutoCloseable {
     int port = FreePort.find();
     Path storage = Files.createDirectories(workDir.resolve("storage"));
     Path logFile = workDir.resolve("berth.log");
-    ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-jar", jar.toString())
+    List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+    if (Files.isRegularFile(workDir.resolve("config.yml"))) {
+      command.addAll(List.of("--config", workDir.resolve("config.yml").toString()));
+    }
+    ProcessBuilder builder = new ProcessBuilder(command)
         .directory(workDir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -79,7 +86,8 @@ final class BerthProcess implements AutoCloseable {
         fail("Berth exited with code " + process.exitValue() + " during startup\n" + log());
       }
       try {
-        if (get("/v2/").statusCode() == 200) {
+        int status = get("/v2/").statusCode();
+        if (status == 200 || status == 401) { // 401: up, and asking for a sign-in
           return;
         }
       } catch (IOException notListeningYet) {
@@ -88,7 +96,7 @@ final class BerthProcess implements AutoCloseable {
       sleep(Duration.ofMillis(100));
     }
     close();
-    fail("Berth did not answer GET /v2/ with 200 within " + STARTUP_LIMIT + "\n" + log());
+    fail("Berth did not answer GET /v2/ with 200 or 401 within " + STARTUP_LIMIT + "\n" + log());
   }
 
   /** host:port as clients write it in image references, e.g. 127.0.0.1:41234. */

@@ -39,6 +39,7 @@ final class Command {
   private final List<String> args;
   private final Map<String, String> env = new LinkedHashMap<>();
   private Path directory;
+  private Path input;
   // Every client step here takes seconds; a minute means a hang (e.g. a server that stopped reading).
   private Duration timeout = Duration.ofSeconds(60);
 
@@ -57,6 +58,12 @@ final class Command {
 
   Command env(Map<String, String> variables) {
     env.putAll(variables);
+    return this;
+  }
+
+  /** Feeds the program this file as its standard input (otherwise it reads nothing). */
+  Command stdin(Path file) {
+    this.input = file;
     return this;
   }
 
@@ -87,7 +94,7 @@ final class Command {
       stdout = Files.createTempFile("berth-e2e-cmd", ".out");
       stderr = Files.createTempFile("berth-e2e-cmd", ".err");
       ProcessBuilder builder = new ProcessBuilder(args)
-          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from((input == null ? Path.of("/dev/null") : input).toFile()))
           .redirectOutput(stdout.toFile())
           .redirectError(stderr.toFile());
       builder.environment().putAll(env);
