@@ -17,8 +17,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * docker against Berth in htpasswd mode: {@code docker login} checks the password, a user with push rights
- * pushes, a user with pull rights only is refused a push (and nothing is stored) but pulls.
+ * docker and skopeo against Berth in htpasswd mode: {@code docker login} checks the password, a user with push
+ * rights pushes, a user with pull rights only is refused a push (and nothing is stored) but pulls; skopeo copies
+ * between repositories with {@code --creds} (a cross-repository mount) and is refused where the rules say so.
  */
 class DockerLoginEndToEndTest {
   private static final Pattern PUSHED_DIGEST = Pattern.compile("digest: (sha256:[0-9a-f]{64}) size: (\\d+)");
@@ -96,5 +97,28 @@ class DockerLoginEndToEndTest {
     docker.docker("rmi", image, bobsTag).check();
     String pull = docker.docker("pull", image).check().output();
     assertTrue(pull.contains(digest), "bob pulls what alice pushed:\n" + pull);
+
+    copyWithSkopeo(image, digest);
+  }
+
+  private static void copyWithSkopeo(String image, String digest) {
+    Clients.require("skopeo");
+    String source = "docker://" + image;
+    Command.of("skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+        "--src-creds", "alice:alice-secret", "--dest-creds", "alice:alice-secret",
+        source, "docker://" + berth.hostPort() + "/team/copy:1").check();
+    assertTrue(Files.exists(berth.storage().resolve("repositories/team/copy/_manifests/tags/1")), "alice's copy");
+    byte[] copied = Command.of("skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", "bob:bob-secret",
+        "docker://" + berth.hostPort() + "/team/copy:1").check().stdoutBytes();
+    assertEquals(digest, Digests.sha256(copied), "the same manifest, read back by bob");
+
+    Command.Result bobCopies = Command.of("skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+        "--src-creds", "bob:bob-secret", "--dest-creds", "bob:bob-secret",
+        source, "docker://" + berth.hostPort() + "/team/bobcopy:1").run();
+    assertNotEquals(0, bobCopies.exitCode(), "bob may not push with skopeo either:\n" + bobCopies.describe());
+    assertTrue(Files.notExists(berth.storage().resolve("repositories/team/bobcopy/_manifests")), "nothing stored");
+
+    Command.Result anonymous = Command.of("skopeo", "inspect", "--raw", "--tls-verify=false", source).run();
+    assertNotEquals(0, anonymous.exitCode(), "no anonymous reads of team/*:\n" + anonymous.describe());
   }
 }
