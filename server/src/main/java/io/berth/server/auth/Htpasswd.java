@@ -24,13 +24,15 @@ import org.slf4j.LoggerFactory;
 public final class Htpasswd {
   private static final Logger log = LoggerFactory.getLogger(Htpasswd.class);
   private static final int COST = 10;
-  /** Checked when the user is unknown, so an unknown name takes as long to refuse as a wrong password. */
-  private static final String DUMMY_HASH = BCrypt.with(BCrypt.Version.VERSION_2Y)
-      .hashToString(COST, "not a password of anyone".toCharArray());
 
   private final Path file;
   private volatile Map<String, String> hashes = Map.of();
   private volatile FileTime loaded;
+  /**
+   * Checked when the user is unknown, so an unknown name takes as long to refuse as a wrong password: made with
+   * the cost the file's users have, since bcrypt's time is its cost.
+   */
+  private volatile String dummyHash = dummyHash(COST);
 
   private Htpasswd(Path file) {
     this.file = file;
@@ -49,7 +51,7 @@ public final class Htpasswd {
     String hash = hashes.get(user);
     boolean known = hash != null;
     try {
-      boolean matches = BCrypt.verifyer().verify(password.toCharArray(), known ? hash : DUMMY_HASH).verified;
+      boolean matches = BCrypt.verifyer().verify(password.toCharArray(), known ? hash : dummyHash).verified;
       return known && matches;
     } catch (IllegalArgumentException tooLongOrMalformed) {
       return false;
@@ -89,8 +91,25 @@ public final class Htpasswd {
       read.put(trimmed.substring(0, colon), hash);
     }
     hashes = Map.copyOf(read);
+    int cost = read.values().stream().findFirst().map(Htpasswd::costOf).orElse(COST);
+    if (!dummyHash.startsWith(String.format("$2y$%02d$", cost))) {
+      dummyHash = dummyHash(cost);
+    }
     loaded = modified;
     log.info("{} users from {}", read.size(), file);
+  }
+
+  private static String dummyHash(int cost) {
+    return BCrypt.with(BCrypt.Version.VERSION_2Y).hashToString(cost, "not a password of anyone".toCharArray());
+  }
+
+  /** The cost of a {@code $2y$NN$...} hash. */
+  private static int costOf(String hash) {
+    try {
+      return Integer.parseInt(hash.substring(4, 6));
+    } catch (RuntimeException e) {
+      return COST;
+    }
   }
 
   /**
