@@ -1,15 +1,13 @@
 package io.berth.server;
 
 import io.berth.registry.Registry;
-import io.berth.server.auth.AccessRules;
-import io.berth.server.auth.Authenticator;
-import io.berth.server.auth.BasicAuthenticator;
-import io.berth.server.auth.Htpasswd;
+import io.berth.server.auth.Authentication;
 import io.berth.server.config.ServerConfig;
 import java.nio.file.Path;
 import io.berth.server.http.RegistryChannelInitializer;
 import io.berth.server.http.InFlightRequests;
 import io.berth.server.http.Routes;
+import java.time.Clock;
 import java.time.Duration;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.fs.FilesystemDriver;
@@ -63,7 +61,8 @@ public final class RegistryServer implements AutoCloseable {
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     try {
-      Routes routes = new Routes(registry, config);
+      Authentication authentication = Authentication.from(config.auth(), Clock.systemUTC());
+      Routes routes = new Routes(registry, config, authentication.tokenService());
       InFlightRequests inFlight = new InFlightRequests();
       ServerBootstrap bootstrap = new ServerBootstrap()
           .group(boss, workers)
@@ -71,7 +70,7 @@ public final class RegistryServer implements AutoCloseable {
           .option(ChannelOption.SO_BACKLOG, 1024)
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new RegistryChannelInitializer(config.http(), routes, authenticator(config.auth()),
+          .childHandler(new RegistryChannelInitializer(config.http(), routes, authentication.authenticator(),
               storageExecutor, inFlight));
       Channel channel = bootstrap.bind(parseAddress(config.http().addr())).sync().channel();
       log.info("berth listening on {} (storage: {}, auth: {}, deletes {})", channel.localAddress(), driver,
@@ -86,16 +85,6 @@ public final class RegistryServer implements AutoCloseable {
       storageExecutor.shutdownNow();
       throw e;
     }
-  }
-
-  /** The authentication the configuration asks for. */
-  static Authenticator authenticator(ServerConfig.Auth auth) throws java.io.IOException {
-    return switch (auth.mode()) {
-      case "none" -> Authenticator.OPEN;
-      case "htpasswd" -> new BasicAuthenticator(Htpasswd.load(Path.of(auth.htpasswd().path())), AccessRules.of(auth),
-          auth.realm());
-      default -> throw new IllegalArgumentException("auth.mode must be none or htpasswd, not " + auth.mode());
-    };
   }
 
   /** {@code host:port}, {@code :port} (all addresses) or {@code [v6]:port}. */

@@ -38,7 +38,7 @@ class HtpasswdAuthTest extends ServerTestBase {
       throw new UncheckedIOException(e);
     }
     return super.config().withAuth(new ServerConfig.Auth("htpasswd", "Berth test", new ServerConfig.HtpasswdFile(
-        htpasswd.toString()), Map.of("readers", List.of(BOB)), List.of(
+        htpasswd.toString()), ServerConfig.DEFAULTS.auth().token(), Map.of("readers", List.of(BOB)), List.of(
             new ServerConfig.AccessRule("team/*", false, List.of(ALICE), List.of(), false,
                 List.of("pull", "push", "delete")),
             new ServerConfig.AccessRule("team/*", false, List.of(), List.of("readers"), false, List.of("pull")),

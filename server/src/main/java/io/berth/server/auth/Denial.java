@@ -16,6 +16,21 @@ public final class Denial extends RuntimeException {
     this.headers = Map.copyOf(headers);
   }
 
+  /** 401 UNAUTHORIZED with the {@code WWW-Authenticate} challenge that tells the client how to sign in. */
+  public static Denial unauthorized(String detail, String challenge) {
+    return new Denial(ErrorCode.UNAUTHORIZED, 401, detail, Map.of("WWW-Authenticate", challenge));
+  }
+
+  /** 403 DENIED: signed in, but not allowed. */
+  public static Denial denied(String detail) {
+    return new Denial(ErrorCode.DENIED, 403, detail, Map.of());
+  }
+
+  /** 400 for a request to the token endpoint that makes no sense (an unknown grant, a malformed scope). */
+  public static Denial badRequest(String detail) {
+    return new Denial(ErrorCode.UNSUPPORTED, 400, detail, Map.of());
+  }
+
   public ErrorCode code() {
     return code;
   }

@@ -4,6 +4,8 @@ package io.berth.server.auth;
 public interface Grant {
   /** Everything: the {@code none} mode. */
   Grant ALL = access -> true;
+  /** Nothing: a public endpoint such as the token endpoint, which checks credentials itself. */
+  Grant NONE = access -> false;
 
   boolean allows(Access access);
 }

@@ -9,10 +9,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +59,24 @@ public final class Htpasswd {
       return known && matches;
     } catch (IllegalArgumentException tooLongOrMalformed) {
       return false;
+    }
+  }
+
+  /**
+   * A short fingerprint of {@code user}'s current password hash, or empty when the user is gone: a refresh token
+   * carries it, so changing a password or removing the user ends the refresh tokens issued before.
+   */
+  public Optional<String> credentialVersion(String user) {
+    reloadIfChanged();
+    String hash = hashes.get(user);
+    if (hash == null) {
+      return Optional.empty();
+    }
+    try {
+      byte[] sha = MessageDigest.getInstance("SHA-256").digest(hash.getBytes(StandardCharsets.UTF_8));
+      return Optional.of(HexFormat.of().formatHex(sha, 0, 12));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
     }
   }
 

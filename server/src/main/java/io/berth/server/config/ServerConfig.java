@@ -14,7 +14,8 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
   public static final ServerConfig DEFAULTS = new ServerConfig(
       new Http(":5000", 60, 30, 16384, 4096, 10),
       new Storage(new Filesystem("./data"), new Delete(false), new Maintenance(new UploadPurging(true, 168, 24))),
-      new Auth("none", "berth", new HtpasswdFile("./htpasswd"), Map.of(), List.of()),
+      new Auth("none", "berth", new HtpasswdFile("./htpasswd"),
+          new Token("", "berth", "berth", "./token-key.json", 300, 720, "", ""), Map.of(), List.of()),
       new Log("info"));
 
   /**
@@ -55,16 +56,39 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
   /**
    * Who may do what.
    *
-   * @param mode {@code none} (anyone may do anything) or {@code htpasswd} (HTTP basic, users from a file)
-   * @param realm the realm named in challenges
+   * @param mode {@code none} (anyone may do anything), {@code htpasswd} (HTTP basic, users from a file) or
+   *     {@code token} (bearer tokens from our own token endpoint, or from an external issuer)
+   * @param realm the realm named in {@code Basic} challenges
    * @param groups group name to its users
    * @param access the rules; a request is allowed what any rule that matches it grants
    */
-  public record Auth(String mode, String realm, HtpasswdFile htpasswd, Map<String, List<String>> groups,
-      List<AccessRule> access) {
+  public record Auth(String mode, String realm, HtpasswdFile htpasswd, Token token,
+      Map<String, List<String>> groups, List<AccessRule> access) {
     public Auth {
       groups = groups == null ? Map.of() : Map.copyOf(groups);
       access = access == null ? List.of() : List.copyOf(access);
+    }
+  }
+
+  /**
+   * The {@code token} mode (the Docker registry token protocol).
+   *
+   * @param realm the token endpoint's URL sent in challenges; empty: our own {@code /auth/token} at the address
+   *     the client used
+   * @param service the service name: tokens' audience
+   * @param issuer tokens' issuer ({@code iss})
+   * @param key the JWK file holding our signing key, made on first start when absent
+   * @param expiration seconds an access token lasts (at least 60)
+   * @param refreshexpiration hours a refresh token ({@code docker login}'s saved credential) lasts
+   * @param jwks an external issuer's public keys (a JWKS file): we then only verify tokens, and issue none
+   * @param rootcertbundle or an external issuer's certificates (PEM), as distribution's
+   *     {@code auth.token.rootcertbundle}
+   */
+  public record Token(String realm, String service, String issuer, String key, int expiration,
+      int refreshexpiration, String jwks, String rootcertbundle) {
+    /** Whether tokens come from another token service, which we only trust. */
+    public boolean external() {
+      return !jwks.isEmpty() || !rootcertbundle.isEmpty();
     }
   }
 

@@ -4,6 +4,7 @@ import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
 import io.berth.server.auth.Access;
+import io.berth.server.auth.Caller;
 import io.berth.server.auth.Grant;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
@@ -16,10 +17,12 @@ public final class Exchange {
   private final HttpRequest request;
   private final Map<String, String> pathParams;
   private final QueryStringDecoder query;
+  private final Caller caller;
   private Grant grant = Grant.ALL;
 
-  Exchange(HttpRequest request, Map<String, String> pathParams, QueryStringDecoder query) {
+  Exchange(HttpRequest request, Map<String, String> pathParams, QueryStringDecoder query, Caller caller) {
     this.request = request;
+    this.caller = caller;
     this.pathParams = pathParams;
     this.query = query;
   }
@@ -32,6 +35,16 @@ public final class Exchange {
   /** Whether the request's identity may also do {@code access} (beyond what its route required). */
   public boolean permits(Access access) {
     return grant.allows(access);
+  }
+
+  /** Who sent the request: its credentials, address and the origin it addressed. */
+  public Caller caller() {
+    return caller;
+  }
+
+  /** The client's address, for throttling failed sign-ins. */
+  public String clientAddress() {
+    return caller.address();
   }
 
   public HttpMethod method() {

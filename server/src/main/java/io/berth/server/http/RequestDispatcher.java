@@ -3,6 +3,7 @@ package io.berth.server.http;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.Text;
 import io.berth.server.auth.Authenticator;
+import io.berth.server.auth.Grant;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
@@ -134,13 +135,12 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       answerEarly(ctx, ErrorResponses.of(e));
       return;
     }
-    Exchange exchange = new Exchange(req, match.pathParams(), uri);
+    Exchange exchange = new Exchange(req, match.pathParams(), uri, Callers.of(ctx, req));
     state = State.BEGINNING;
     storage.execute(() -> {
       BodyHandler handler;
       try {
-        exchange.grant(authenticator.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION),
-            clientAddress(ctx), match.access()));
+        exchange.grant(match.open() ? Grant.NONE : authenticator.authenticate(exchange.caller(), match.access()));
         handler = match.endpoint().begin(exchange);
       } catch (Throwable e) {
         onLoop(ctx, () -> answerEarly(ctx, ErrorResponses.of(e)));
@@ -300,11 +300,6 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
       }
     }, idleTimeoutSeconds, TimeUnit.SECONDS);
     ctx.read();
-  }
-
-  private static String clientAddress(ChannelHandlerContext ctx) {
-    return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a
-        ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
   }
 
   /** Runs on the connection's event loop; false when that loop is shutting down and took nothing more. */

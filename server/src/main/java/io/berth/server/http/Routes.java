@@ -15,9 +15,14 @@ import io.berth.server.handlers.TagsHandler;
 import io.berth.server.handlers.UploadHandlers;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.berth.server.auth.token.BearerAuthenticator;
+import io.berth.server.auth.token.TokenService;
+import io.berth.server.handlers.TokenHandler;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -35,8 +40,11 @@ public final class Routes {
 
   private record Route(Pattern pattern, List<String> groups, AccessRule access, Map<HttpMethod, Endpoint> endpoints) {}
 
-  /** A matched request: the endpoint, the path's named parts, and the access it needs. */
-  public record Match(Endpoint endpoint, Map<String, String> pathParams, List<Access> access) {}
+  /**
+   * A matched request: the endpoint, the path's named parts, and the access it needs; {@code open} endpoints (the
+   * token endpoint) are not authenticated, and check credentials themselves.
+   */
+  public record Match(Endpoint endpoint, Map<String, String> pathParams, List<Access> access, boolean open) {}
 
   /** The access a request to a route needs, from its method, path parts and query. */
   @FunctionalInterface
@@ -46,6 +54,8 @@ public final class Routes {
 
   /** {@code /v2/} itself: no resource, only (later) being authenticated. */
   private static final AccessRule NO_RESOURCE = (method, params, uri) -> List.of();
+  /** Marks a route that anyone may call, which checks credentials itself. */
+  private static final AccessRule OPEN = (method, params, uri) -> null;
   private static final AccessRule CATALOG = (method, params, uri) -> List.of(Access.CATALOG);
 
   /** Reads pull; writes push (with pull, as docker asks for both); deletes delete. */
@@ -63,6 +73,11 @@ public final class Routes {
   private final List<Route> table;
 
   public Routes(Registry registry, ServerConfig config) {
+    this(registry, config, Optional.empty());
+  }
+
+  /** @param tokens the built-in token service, whose endpoint is then served at {@code /auth/token} */
+  public Routes(Registry registry, ServerConfig config, Optional<TokenService> tokens) {
     boolean deletes = config.storage().delete().enabled();
     PingHandler ping = new PingHandler();
     BlobHandlers blobs = new BlobHandlers(registry, deletes);
@@ -71,7 +86,7 @@ public final class Routes {
     TagsHandler tags = new TagsHandler(registry);
     CatalogHandler catalog = new CatalogHandler(registry);
     ReferrersHandler referrers = new ReferrersHandler(registry);
-    table = List.of(
+    List<Route> routes = new ArrayList<>(List.of(
         route("/v2/?", NO_RESOURCE, Map.of(                                                       // end-1
             GET, Endpoint.noBody(ping::handle), HEAD, Endpoint.noBody(ping::handle))),
         route("/v2/_catalog", CATALOG, Map.of(GET, Endpoint.noBody(catalog::handle))),
@@ -92,7 +107,10 @@ public final class Routes {
             HEAD, Endpoint.noBody(blobs::get),                                        // end-2
             DELETE, Endpoint.noBody(blobs::delete))),                                 // end-10
         route("/v2/(?<name>.+)/referrers/(?<digest>[^/]+)", REPOSITORY, Map.of(
-            GET, Endpoint.noBody(referrers::handle))));                               // end-12a/12b
+            GET, Endpoint.noBody(referrers::handle)))));                              // end-12a/12b
+    tokens.map(TokenHandler::new).ifPresent(token -> routes.add(route(Pattern.quote(BearerAuthenticator.TOKEN_PATH),
+        OPEN, Map.of(GET, Endpoint.noBody(token::get), POST, token.post()))));
+    table = List.copyOf(routes);
   }
 
   private static Route route(String regex, AccessRule access, Map<HttpMethod, Endpoint> endpoints) {
@@ -121,7 +139,8 @@ public final class Routes {
       for (String g : route.groups) {
         params.put(g, m.group(g));
       }
-      return new Match(endpoint, params, route.access.of(method, params, uri));
+      List<Access> access = route.access.of(method, params, uri);
+      return new Match(endpoint, params, access == null ? List.of() : access, access == null);
     }
     throw new RegistryException(ErrorCode.NAME_UNKNOWN, 404, "no such endpoint: " + Text.abbreviate(rawPath, 200));
   }

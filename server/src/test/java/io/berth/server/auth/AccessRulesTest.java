@@ -15,7 +15,7 @@ class AccessRulesTest {
     return new ServerConfig.AccessRule(repositories, false, users, groups, anonymous, List.of(actions));
   }
 
-  static final AccessRules RULES = AccessRules.of(new ServerConfig.Auth("htpasswd", "berth", null,
+  static final AccessRules RULES = AccessRules.of(new ServerConfig.Auth("htpasswd", "berth", null, null,
       Map.of("devs", List.of("bob", "carol")),
       List.of(
           rule("team/*", List.of("alice"), List.of(), false, "pull", "push", "delete"),
@@ -53,11 +53,11 @@ class AccessRulesTest {
 
   @Test
   void rulesThatMeanNothingAreRefused() {
-    assertThrows(IllegalArgumentException.class, () -> AccessRules.of(new ServerConfig.Auth("htpasswd", "b", null,
+    assertThrows(IllegalArgumentException.class, () -> AccessRules.of(new ServerConfig.Auth("htpasswd", "b", null, null,
         Map.of(), List.of(rule("x/*", List.of("a"), List.of(), false, "pul")))));
-    assertThrows(IllegalArgumentException.class, () -> AccessRules.of(new ServerConfig.Auth("htpasswd", "b", null,
+    assertThrows(IllegalArgumentException.class, () -> AccessRules.of(new ServerConfig.Auth("htpasswd", "b", null, null,
         Map.of(), List.of(rule("x/*", List.of(), List.of(), false, "pull")))));
-    assertThrows(IllegalArgumentException.class, () -> AccessRules.of(new ServerConfig.Auth("htpasswd", "b", null,
+    assertThrows(IllegalArgumentException.class, () -> AccessRules.of(new ServerConfig.Auth("htpasswd", "b", null, null,
         Map.of(), List.of(rule(null, List.of("a"), List.of(), false, "pull")))));
   }
 }

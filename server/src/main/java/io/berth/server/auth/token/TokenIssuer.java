@@ -26,6 +26,12 @@ public final class TokenIssuer {
   /** Clients treat shorter lifetimes as 60 s anyway, and the protocol asks for no less. */
   public static final Duration MIN_LIFETIME = Duration.ofSeconds(60);
 
+  /** A claim that marks refresh tokens, so one is never taken as an access token and the other way round. */
+  static final String TOKEN_USE = "token_use";
+  static final String REFRESH = "refresh";
+  /** The refresh token's claim holding {@code Htpasswd.credentialVersion}: a new password ends old refresh tokens. */
+  static final String CREDENTIAL = "credential";
+
   private final SigningKey key;
   private final String issuer;
   private final Clock clock;
@@ -39,21 +45,34 @@ public final class TokenIssuer {
   /** A token for {@code subject} (null: anonymous) granting exactly {@code granted} on {@code service}. */
   public String issue(String subject, String service, List<Access> granted, Duration lifetime) {
     Duration ttl = lifetime.compareTo(MIN_LIFETIME) < 0 ? MIN_LIFETIME : lifetime;
-    Instant now = clock.instant();
     List<Map<String, Object>> access = new ArrayList<>();
     for (Access a : granted) {
       access.add(Map.of("type", a.type(), "name", a.name(), "actions", List.copyOf(a.actions())));
     }
-    JWTClaimsSet claims = new JWTClaimsSet.Builder()
+    return sign(claims(subject == null ? "" : subject, service, ttl).claim("access", access).build());
+  }
+
+  /**
+   * A refresh token: it grants nothing itself, but gets {@code subject} new access tokens without a password for
+   * {@code lifetime}, as long as its password stays {@code credential} ({@code Htpasswd.credentialVersion}).
+   */
+  public String issueRefresh(String subject, String service, String credential, Duration lifetime) {
+    return sign(claims(subject, service, lifetime).claim(TOKEN_USE, REFRESH).claim(CREDENTIAL, credential).build());
+  }
+
+  private JWTClaimsSet.Builder claims(String subject, String service, Duration ttl) {
+    Instant now = clock.instant();
+    return new JWTClaimsSet.Builder()
         .issuer(issuer)
-        .subject(subject == null ? "" : subject)
+        .subject(subject)
         .audience(service)
         .issueTime(Date.from(now))
         .notBeforeTime(Date.from(now))
         .expirationTime(Date.from(now.plus(ttl)))
-        .jwtID(UUID.randomUUID().toString())
-        .claim("access", access)
-        .build();
+        .jwtID(UUID.randomUUID().toString());
+  }
+
+  private String sign(JWTClaimsSet claims) {
     SignedJWT jwt = new SignedJWT(
         new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT).keyID(key.keyId()).build(), claims);
     try {

@@ -2,11 +2,16 @@ package io.berth.server.auth.token;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.factories.DefaultJWSVerifierFactory;
+import com.nimbusds.jose.jwk.AsymmetricJWK;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.KeyType;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.berth.server.auth.Access;
+import java.security.Key;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,21 +21,29 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * Checks a bearer token: signed ES256 by the trusted key (no other algorithm is even considered, so neither
- * {@code alg: none} nor an HMAC keyed with the public key gets through), from the expected issuer, for this
- * service, and within its lifetime (with a little leeway for clock skew). What it grants is its {@code access}
- * claim, nothing more.
+ * Checks a bearer token: signed by a trusted public key with an asymmetric algorithm (HMAC and {@code none} are
+ * never considered, so neither {@code alg: none} nor an HMAC keyed with the public key gets through), from the
+ * expected issuer, for this service, and within its lifetime (with a little leeway for clock skew). What it
+ * grants is its {@code access} claim, nothing more.
+ *
+ * <p>Every trusted key that fits the token's algorithm is tried, whatever the token's {@code kid}: issuers write
+ * key ids in several formats (RFC 7638 thumbprints, libtrust fingerprints), and the signature is what counts.
  */
 public final class TokenVerifier {
   static final Duration LEEWAY = Duration.ofSeconds(30);
-  /** Longer than any token we would issue; protects against a huge header being parsed. */
+  /** Longer than any sane token; protects against a huge header being parsed. */
   private static final int MAX_LENGTH = 8192;
+  private static final Set<JWSAlgorithm> ASYMMETRIC = union(JWSAlgorithm.Family.EC, JWSAlgorithm.Family.RSA);
 
-  /** A verified token: who it is for and what it grants. */
-  public record Verified(String subject, List<Access> access) {}
+  /** A verified access token: who it is for, what it grants, and until when. */
+  public record Verified(String subject, List<Access> access, Instant expires) {}
+
+  /** A verified refresh token: who it is for, and the version of the password it was issued under. */
+  public record Refresh(String subject, String credential) {}
 
   /** Why a token was refused, for the {@code error_description} of the challenge. */
   public static final class InvalidToken extends Exception {
@@ -39,19 +52,46 @@ public final class TokenVerifier {
     }
   }
 
-  private final ECKey trusted;
+  private final List<JWK> trusted;
   private final String issuer;
   private final String service;
   private final Clock clock;
 
-  public TokenVerifier(ECKey trusted, String issuer, String service, Clock clock) {
-    this.trusted = trusted.toPublicJWK();
+  /** @param trusted public keys; private parts, if any, are dropped */
+  public TokenVerifier(List<? extends JWK> trusted, String issuer, String service, Clock clock) {
+    this.trusted = trusted.stream().map(JWK::toPublicJWK).filter(Objects::nonNull).map(k -> (JWK) k).toList();
+    if (this.trusted.isEmpty()) {
+      throw new IllegalArgumentException("no public key to verify tokens with");
+    }
     this.issuer = issuer;
     this.service = service;
     this.clock = clock;
   }
 
+  public TokenVerifier(ECKey trusted, String issuer, String service, Clock clock) {
+    this(List.of(trusted), issuer, service, clock);
+  }
+
+  /** Checks an access token, as sent in {@code Authorization: Bearer}. */
   public Verified verify(String token) throws InvalidToken {
+    JWTClaimsSet claims = verifiedClaims(token);
+    if (claims.getClaim(TokenIssuer.TOKEN_USE) != null) {
+      throw new InvalidToken("not an access token");
+    }
+    return new Verified(claims.getSubject(), access(claims), claims.getExpirationTime().toInstant());
+  }
+
+  /** Checks a refresh token: who it is for, and the password version it was issued under. */
+  Refresh verifyRefresh(String token) throws InvalidToken {
+    JWTClaimsSet claims = verifiedClaims(token);
+    if (!TokenIssuer.REFRESH.equals(claims.getClaim(TokenIssuer.TOKEN_USE)) || claims.getSubject() == null || claims.getSubject().isEmpty()
+        || !(claims.getClaim(TokenIssuer.CREDENTIAL) instanceof String credential)) {
+      throw new InvalidToken("not a refresh token");
+    }
+    return new Refresh(claims.getSubject(), credential);
+  }
+
+  private JWTClaimsSet verifiedClaims(String token) throws InvalidToken {
     if (token == null || token.isEmpty() || token.length() > MAX_LENGTH) {
       throw new InvalidToken("malformed token");
     }
@@ -63,14 +103,11 @@ public final class TokenVerifier {
     } catch (ParseException e) {
       throw new InvalidToken("malformed token");
     }
-    if (!JWSAlgorithm.ES256.equals(jwt.getHeader().getAlgorithm())) {
-      throw new InvalidToken("unexpected algorithm " + jwt.getHeader().getAlgorithm());
+    JWSAlgorithm algorithm = jwt.getHeader().getAlgorithm();
+    if (!ASYMMETRIC.contains(algorithm)) {
+      throw new InvalidToken("unexpected algorithm " + algorithm);
     }
-    try {
-      if (!jwt.verify(new ECDSAVerifier(trusted))) {
-        throw new InvalidToken("bad signature");
-      }
-    } catch (JOSEException e) {
+    if (!signedByTrustedKey(jwt, algorithm)) {
       throw new InvalidToken("bad signature");
     }
     if (!issuer.equals(claims.getIssuer())) {
@@ -88,7 +125,33 @@ public final class TokenVerifier {
     if (nbf != null && nbf.toInstant().minus(LEEWAY).isAfter(now)) {
       throw new InvalidToken("token not valid yet");
     }
-    return new Verified(claims.getSubject(), access(claims));
+    return claims;
+  }
+
+  private boolean signedByTrustedKey(SignedJWT jwt, JWSAlgorithm algorithm) {
+    KeyType type = KeyType.forAlgorithm(algorithm);
+    DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
+    for (JWK key : trusted) {
+      if (!key.getKeyType().equals(type) || !(key instanceof AsymmetricJWK asymmetric)) {
+        continue;
+      }
+      try {
+        Key publicKey = asymmetric.toPublicKey();
+        JWSVerifier verifier = verifiers.createJWSVerifier(jwt.getHeader(), publicKey);
+        if (jwt.verify(verifier)) {
+          return true;
+        }
+      } catch (JOSEException | RuntimeException wrongKeyOrCurve) {
+        // try the next key
+      }
+    }
+    return false;
+  }
+
+  private static Set<JWSAlgorithm> union(Set<JWSAlgorithm> a, Set<JWSAlgorithm> b) {
+    Set<JWSAlgorithm> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 
   private static List<Access> access(JWTClaimsSet claims) throws InvalidToken {

@@ -1,0 +1,92 @@
+package io.berth.server.auth;
+
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import io.berth.server.auth.token.BearerAuthenticator;
+import io.berth.server.auth.token.SigningKey;
+import io.berth.server.auth.token.TokenIssuer;
+import io.berth.server.auth.token.TokenService;
+import io.berth.server.auth.token.TokenVerifier;
+import io.berth.server.config.ServerConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The authentication a configuration asks for: how requests are checked, and the built-in token service when
+ * this registry issues tokens itself.
+ */
+public record Authentication(Authenticator authenticator, Optional<TokenService> tokenService) {
+
+  public static Authentication from(ServerConfig.Auth auth, Clock clock) throws IOException {
+    return switch (auth.mode()) {
+      case "none" -> new Authentication(Authenticator.OPEN, Optional.empty());
+      case "htpasswd" -> new Authentication(new BasicAuthenticator(signIn(auth), auth.realm()), Optional.empty());
+      case "token" -> auth.token().external() ? external(auth.token(), clock) : builtIn(auth, clock);
+      default -> throw new IllegalArgumentException("auth.mode must be none, htpasswd or token, not " + auth.mode());
+    };
+  }
+
+  private static SignIn signIn(ServerConfig.Auth auth) throws IOException {
+    return new SignIn(Htpasswd.load(Path.of(auth.htpasswd().path())), AccessRules.of(auth), auth.realm());
+  }
+
+  private static Authentication builtIn(ServerConfig.Auth auth, Clock clock) throws IOException {
+    ServerConfig.Token token = auth.token();
+    SigningKey key = SigningKey.loadOrCreate(Path.of(token.key()));
+    TokenVerifier verifier = new TokenVerifier(key.publicKey(), token.issuer(), token.service(), clock);
+    Htpasswd htpasswd = Htpasswd.load(Path.of(auth.htpasswd().path()));
+    TokenService service = new TokenService(new SignIn(htpasswd, AccessRules.of(auth), auth.realm()), htpasswd,
+        new TokenIssuer(key, token.issuer(), clock), verifier, token.service(),
+        Duration.ofSeconds(token.expiration()), Duration.ofHours(token.refreshexpiration()), clock);
+    return new Authentication(new BearerAuthenticator(verifier, token.realm(), token.service(), clock),
+        Optional.of(service));
+  }
+
+  /** Another token service issues the tokens; we verify them with its published keys or certificates. */
+  private static Authentication external(ServerConfig.Token token, Clock clock) throws IOException {
+    if (token.realm().isEmpty()) {
+      throw new IllegalArgumentException("auth.token.realm must name the external token service's URL");
+    }
+    List<JWK> keys = new ArrayList<>();
+    if (!token.jwks().isEmpty()) {
+      try {
+        keys.addAll(JWKSet.load(Path.of(token.jwks()).toFile()).getKeys());
+      } catch (ParseException e) {
+        throw new IllegalArgumentException(token.jwks() + ": not a JWK set: " + e.getMessage(), e);
+      }
+    }
+    if (!token.rootcertbundle().isEmpty()) {
+      keys.addAll(certificateKeys(Path.of(token.rootcertbundle())));
+    }
+    TokenVerifier verifier = new TokenVerifier(keys, token.issuer(), token.service(), clock);
+    return new Authentication(new BearerAuthenticator(verifier, token.realm(), token.service(), clock),
+        Optional.empty());
+  }
+
+  private static List<JWK> certificateKeys(Path bundle) throws IOException {
+    List<JWK> keys = new ArrayList<>();
+    try (InputStream in = Files.newInputStream(bundle)) {
+      for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        keys.add(JWK.parse((X509Certificate) certificate));
+      }
+    } catch (GeneralSecurityException | com.nimbusds.jose.JOSEException e) {
+      throw new IllegalArgumentException(bundle + ": not PEM certificates with RSA or EC keys: " + e.getMessage(), e);
+    }
+    if (keys.isEmpty()) {
+      throw new IllegalArgumentException(bundle + ": no certificates");
+    }
+    return keys;
+  }
+}

@@ -1,0 +1,114 @@
+package io.berth.server.auth;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.berth.oci.ErrorCode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+
+/**
+ * Checks a user name and password against the htpasswd file, for basic sign-in and for the token endpoint alike.
+ *
+ * <p>Too many failures from one client are a 429 for a while, so passwords can't be guessed at bcrypt speed. A
+ * verified password is remembered for a minute (as a peppered hash, never in clear), because every request of a
+ * push may carry it and bcrypt is slow on purpose. Passwords are never logged.
+ */
+public final class SignIn {
+  private final Htpasswd htpasswd;
+  private final AccessRules rules;
+  private final String challenge;
+  private final LoginThrottle throttle = new LoginThrottle();
+  private final Cache<String, Boolean> verified =
+      Caffeine.newBuilder().expireAfterWrite(Duration.ofMinutes(1)).maximumSize(10_000).build();
+  private final byte[] pepper = new byte[32];
+
+  /** @param realm the realm of the {@code Basic} challenge a 401 for wrong credentials carries */
+  public SignIn(Htpasswd htpasswd, AccessRules rules, String realm) {
+    this.htpasswd = htpasswd;
+    this.rules = rules;
+    this.challenge = basicChallenge(realm);
+    new SecureRandom().nextBytes(pepper);
+  }
+
+  /** The identity of a {@code Basic} {@code Authorization} header; a 401 when it is malformed or wrong. */
+  public Identity basic(String authorization, String client) {
+    String[] credentials = basicCredentials(authorization);
+    if (credentials == null) {
+      throttled(client);
+      throw Denial.unauthorized("malformed Authorization header", challenge);
+    }
+    return password(credentials[0], credentials[1], client);
+  }
+
+  /** The identity of a user name and password; a 401 when they are wrong, a 429 after too many failures. */
+  public Identity password(String user, String password, String client) {
+    throttled(client);
+    String key = cacheKey(user, password);
+    if (verified.getIfPresent(key) == null) {
+      if (!htpasswd.verify(user, password)) {
+        throttle.failed(client);
+        throw Denial.unauthorized("invalid user name or password", challenge);
+      }
+      verified.put(key, Boolean.TRUE);
+    }
+    return rules.identify(user);
+  }
+
+  /** The {@code WWW-Authenticate} value that asks for a user name and password. */
+  public static String basicChallenge(String realm) {
+    return "Basic realm=\"" + realm.replace("\"", "") + "\", charset=\"UTF-8\"";
+  }
+
+  /** The {@code WWW-Authenticate} value of this sign-in's 401s. */
+  public String challenge() {
+    return challenge;
+  }
+
+  /** The access rules, for what the identities this returns may do. */
+  public AccessRules rules() {
+    return rules;
+  }
+
+  private void throttled(String client) {
+    if (throttle.blocked(client)) {
+      throw new Denial(ErrorCode.TOOMANYREQUESTS, 429, "too many failed sign-ins; try again later",
+          Map.of("Retry-After", String.valueOf(LoginThrottle.WINDOW.toSeconds())));
+    }
+  }
+
+  /** {@code [user, password]} of a {@code Basic} header, or null when it is not one. */
+  static String[] basicCredentials(String authorization) {
+    if (authorization.length() < 6 || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return null;
+    }
+    try {
+      String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).strip()), StandardCharsets.UTF_8);
+      int colon = decoded.indexOf(':');
+      if (colon <= 0) {
+        return null;
+      }
+      return new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+    } catch (IllegalArgumentException notBase64) {
+      return null;
+    }
+  }
+
+  private String cacheKey(String user, String password) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(pepper);
+      sha.update(user.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(password.getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
