@@ -49,6 +49,15 @@ final class DistributionRegistry implements AutoCloseable {
   }
 
   static DistributionRegistry start(Path binary, Path workDir, boolean deletesEnabled) throws Exception {
+    return start(binary, workDir, deletesEnabled, "", 200);
+  }
+
+  /**
+   * @param extraConfig more top-level YAML sections (such as {@code auth:})
+   * @param readyStatus what {@code GET /v2/} answers once it is up (401 with auth on)
+   */
+  static DistributionRegistry start(Path binary, Path workDir, boolean deletesEnabled, String extraConfig,
+      int readyStatus) throws Exception {
     int port = freeLoopbackPort();
     Path config = workDir.resolve("config.yml");
     Files.writeString(config, """
@@ -62,7 +71,7 @@ final class DistributionRegistry implements AutoCloseable {
             enabled: %b
         http:
           addr: 127.0.0.1:%d
-        """.formatted(workDir.resolve("data"), deletesEnabled, port));
+        """.formatted(workDir.resolve("data"), deletesEnabled, port) + extraConfig);
     Path log = workDir.resolve("registry.log");
     Process process = new ProcessBuilder(binary.toString(), "serve", config.toString())
         .redirectErrorStream(true)
@@ -70,7 +79,7 @@ final class DistributionRegistry implements AutoCloseable {
         .start();
     DistributionRegistry registry = new DistributionRegistry(process, URI.create("http://127.0.0.1:" + port), log);
     try {
-      registry.awaitReady();
+      registry.awaitReady(readyStatus);
     } catch (Exception e) {
       registry.close();
       throw e;
@@ -82,8 +91,8 @@ final class DistributionRegistry implements AutoCloseable {
     return baseUrl;
   }
 
-  /** Polls {@code GET /v2/} until it answers 200; the process gives no other readiness signal. */
-  private void awaitReady() throws Exception {
+  /** Polls {@code GET /v2/} until it answers as when ready; the process gives no other readiness signal. */
+  private void awaitReady(int readyStatus) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     HttpRequest ping = HttpRequest.newBuilder(baseUrl.resolve("/v2/")).timeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
@@ -92,7 +101,7 @@ final class DistributionRegistry implements AutoCloseable {
         throw new IllegalStateException("docker-registry exited with " + process.exitValue() + ":\n" + logText());
       }
       try {
-        if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+        if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == readyStatus) {
           return;
         }
       } catch (IOException notYetListening) {
