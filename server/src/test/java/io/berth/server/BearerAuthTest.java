@@ -261,9 +261,9 @@ class BearerAuthTest extends TokenTestBase {
           + "a".repeat(20_000) + "\r\n\r\n").read();
       assertError(431, "UNSUPPORTED", r);
     }
-    // bytes that are no ASCII, control bytes: refused, never a 500, never a stack trace
+    // empty, bytes that are no ASCII, control bytes: refused, never a 500, never a stack trace
     for (String where : List.of(path, "/v2/", "/auth/token?service=" + SERVICE)) {
-      for (byte[] value : List.of(bytes("Bearer \u00ff\u00fe\u00e9\u0080"), bytes("Basic \u00c3\u00a9:\u00ff"),
+      for (byte[] value : List.of(bytes(""), bytes(" "), bytes("Bearer \u00ff\u00fe\u00e9\u0080"), bytes("Basic \u00c3\u00a9:\u00ff"),
           bytes("Bearer abc\u0001def"), bytes("\u00ff\u00ff"), bytes("Bearer " + alice.substring(0, 20) + "\u00e9"
           + alice.substring(20)))) {
         try (RawHttp raw = new RawHttp(port())) {
