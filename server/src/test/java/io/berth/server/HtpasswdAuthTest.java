@@ -141,4 +141,20 @@ class HtpasswdAuthTest extends ServerTestBase {
     assertError(429, "TOOMANYREQUESTS", throttled);
     assertEquals("60", throttled.headers().firstValue("Retry-After").orElse(null));
   }
+
+  @Test
+  void aChangedPasswordOrARemovedUserIsRefusedAtOnceThoughJustVerified() throws IOException {
+    assertEquals(200, as(ALICE, "alice-pw", "GET", "/v2/", null).statusCode());
+    assertEquals(200, as(BOB, "bob-pw", "GET", "/v2/", null).statusCode());
+    Path htpasswd = temp.resolve("htpasswd");
+    Htpasswd.setPassword(htpasswd, ALICE, "alice-new-pw".toCharArray());
+    List<String> lines = new ArrayList<>(Files.readAllLines(htpasswd));
+    assertTrue(lines.removeIf(line -> line.startsWith(BOB + ":")));
+    Files.write(htpasswd, lines);
+    Files.setLastModifiedTime(htpasswd, java.nio.file.attribute.FileTime.from(
+        java.time.Instant.now().plusSeconds(5))); // a distinct mtime, whatever the file system's granularity
+    assertError(401, "UNAUTHORIZED", as(ALICE, "alice-pw", "GET", "/v2/", null));
+    assertError(401, "UNAUTHORIZED", as(BOB, "bob-pw", "GET", "/v2/", null));
+    assertEquals(200, as(ALICE, "alice-new-pw", "GET", "/v2/", null).statusCode());
+  }
 }

@@ -1,7 +1,10 @@
 package io.berth.server.auth;
 
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
 import io.berth.server.auth.token.BearerAuthenticator;
 import io.berth.server.auth.token.SigningKey;
 import io.berth.server.auth.token.TokenIssuer;
@@ -16,6 +19,8 @@ import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,18 +80,37 @@ public record Authentication(Authenticator authenticator, Optional<TokenService>
         Optional.empty());
   }
 
+  /**
+   * The public keys of the bundle's certificates. Not {@code JWK.parse(X509Certificate)}: for an EC certificate it
+   * needs BouncyCastle, which we don't ship, and failed with {@code NoClassDefFoundError} at startup.
+   */
   private static List<JWK> certificateKeys(Path bundle) throws IOException {
     List<JWK> keys = new ArrayList<>();
     try (InputStream in = Files.newInputStream(bundle)) {
       for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        keys.add(JWK.parse((X509Certificate) certificate));
+        keys.add(publicKey((X509Certificate) certificate, bundle));
       }
-    } catch (GeneralSecurityException | com.nimbusds.jose.JOSEException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(bundle + ": not PEM certificates with RSA or EC keys: " + e.getMessage(), e);
     }
     if (keys.isEmpty()) {
       throw new IllegalArgumentException(bundle + ": no certificates");
     }
     return keys;
+  }
+
+  private static JWK publicKey(X509Certificate certificate, Path bundle) {
+    String subject = certificate.getSubjectX500Principal().getName();
+    if (certificate.getPublicKey() instanceof RSAPublicKey rsa) {
+      return new RSAKey.Builder(rsa).build();
+    }
+    if (certificate.getPublicKey() instanceof ECPublicKey ec) {
+      Curve curve = Curve.forECParameterSpec(ec.getParams());
+      if (curve == null) {
+        throw new IllegalArgumentException(bundle + ": the EC curve of " + subject + " is not one JWTs use");
+      }
+      return new ECKey.Builder(curve, ec).build();
+    }
+    throw new IllegalArgumentException(bundle + ": the key of " + subject + " is neither RSA nor EC");
   }
 }

@@ -29,7 +29,15 @@ public final class Htpasswd {
   private static final Logger log = LoggerFactory.getLogger(Htpasswd.class);
   private static final int COST = 10;
 
+  /** Checks a password against a bcrypt hash; {@link #BCRYPT} but in tests, which watch what is checked. */
+  interface HashCheck {
+    boolean matches(char[] password, String hash);
+  }
+
+  static final HashCheck BCRYPT = (password, hash) -> BCrypt.verifyer().verify(password, hash).verified;
+
   private final Path file;
+  private final HashCheck check;
   private volatile Map<String, String> hashes = Map.of();
   private volatile FileTime loaded;
   /**
@@ -38,13 +46,18 @@ public final class Htpasswd {
    */
   private volatile String dummyHash = dummyHash(COST);
 
-  private Htpasswd(Path file) {
+  private Htpasswd(Path file, HashCheck check) {
     this.file = file;
+    this.check = check;
   }
 
   /** @throws IOException when the file can't be read: htpasswd mode without users is a mistake, not a default */
   public static Htpasswd load(Path file) throws IOException {
-    Htpasswd htpasswd = new Htpasswd(file);
+    return load(file, BCRYPT);
+  }
+
+  static Htpasswd load(Path file, HashCheck check) throws IOException {
+    Htpasswd htpasswd = new Htpasswd(file, check);
     htpasswd.reload();
     return htpasswd;
   }
@@ -55,7 +68,7 @@ public final class Htpasswd {
     String hash = hashes.get(user);
     boolean known = hash != null;
     try {
-      boolean matches = BCrypt.verifyer().verify(password.toCharArray(), known ? hash : dummyHash).verified;
+      boolean matches = check.matches(password.toCharArray(), known ? hash : dummyHash);
       return known && matches;
     } catch (IllegalArgumentException tooLongOrMalformed) {
       return false;

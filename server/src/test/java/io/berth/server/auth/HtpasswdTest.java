@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,5 +48,27 @@ class HtpasswdTest {
     assertFalse(htpasswd.verify("alice", "s3cret pass"));
     assertEquals(2, Files.readAllLines(file).size());
     assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+  }
+
+  @Test
+  void anUnknownUserIsCheckedWithBcryptAtTheFilesCostLikeAWrongPassword() throws IOException {
+    Path file = Files.writeString(dir.resolve("htpasswd"), ALICE + "\n");
+    List<String> checked = new ArrayList<>();
+    Htpasswd htpasswd = Htpasswd.load(file, (password, hash) -> {
+      checked.add(hash);
+      return Htpasswd.BCRYPT.matches(password, hash); // the real check, so a malformed dummy hash would throw
+    });
+    assertFalse(htpasswd.verify("alice", "wrong"));
+    assertFalse(htpasswd.verify("nobody", "s3cret pass"));
+    assertFalse(htpasswd.verify("", ""));
+    assertTrue(htpasswd.verify("alice", "s3cret pass"));
+    assertEquals(4, checked.size(), "one bcrypt verification per call, whether the user exists or not");
+    String aliceHash = ALICE.substring("alice:".length());
+    assertEquals(aliceHash, checked.get(0));
+    assertEquals(aliceHash, checked.get(3));
+    for (String dummy : checked.subList(1, 3)) {
+      assertTrue(dummy.startsWith("$2y$05$") && dummy.length() == 60 && !dummy.equals(aliceHash),
+          "an unknown user costs what a known one does (the file's cost, 05): " + dummy);
+    }
   }
 }
