@@ -104,12 +104,20 @@ class TokenTest {
   }
 
   @Test
+  void keyIdsAreLibtrustFingerprints() {
+    // Python: base64.b32encode(sha256(b"berth").digest()[:30]) in groups of four, as libtrust's keyIDEncode.
+    assertEquals("LQXW:JR7S:D36V:7NPD:22SJ:TK7F:5LFS:JCXG:63YA:QU4H:ZGQF:NUIO",
+        SigningKey.libtrustKeyId("berth".getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
   void theKeyIsMadeOnceAndKeptPrivate() throws Exception {
     Path file = dir.resolve("keys/token.jwk");
     SigningKey made = SigningKey.loadOrCreate(file);
     SigningKey again = SigningKey.loadOrCreate(file);
     assertEquals(made.keyId(), again.keyId());
-    assertEquals(made.keyId(), made.publicKey().computeThumbprint().toString(), "kid is the RFC 7638 thumbprint");
+    assertEquals(made.keyId(), SigningKey.libtrustKeyId(made.publicKey().toECPublicKey().getEncoded()),
+        "kid is libtrust's fingerprint of the public key");
     assertEquals(Set.of(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
         java.nio.file.attribute.PosixFilePermission.OWNER_WRITE), Files.getPosixFilePermissions(file));
     TokenVerifier verifier = new TokenVerifier(again.publicKey(), "berth", "registry.local", CLOCK);
