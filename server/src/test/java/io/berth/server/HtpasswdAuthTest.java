@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -128,6 +129,23 @@ class HtpasswdAuthTest extends ServerTestBase {
     HttpResponse<byte[]> allowed = as(ALICE, "alice-pw", "POST",
         "/v2/public/copy/blobs/uploads/?mount=" + digest + "&from=team/secret", null);
     assertEquals(201, allowed.statusCode(), () -> text(allowed));
+  }
+
+  /** A verified password is remembered for a minute, but not past a change of it, nor past the user's removal. */
+  @Test
+  void aChangedPasswordOrARemovedUserIsRefusedAtOnce() throws IOException {
+    Path file = temp.resolve("htpasswd");
+    assertEquals(200, as(BOB, "bob-pw", "GET", "/v2/", null).statusCode());
+    Htpasswd.setPassword(file, BOB, "bob-new".toCharArray());
+    // The file is read again when its modification time changes; make sure it does, whatever the clock's tick.
+    Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 10_000));
+    assertError(401, "UNAUTHORIZED", as(BOB, "bob-pw", "GET", "/v2/", null));
+    assertEquals(200, as(BOB, "bob-new", "GET", "/v2/", null).statusCode());
+
+    Files.write(file, Files.readAllLines(file).stream().filter(line -> !line.startsWith(BOB + ":")).toList());
+    Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 20_000));
+    assertError(401, "UNAUTHORIZED", as(BOB, "bob-new", "GET", "/v2/", null));
+    assertEquals(200, as(ALICE, "alice-pw", "GET", "/v2/", null).statusCode());
   }
 
   @Test

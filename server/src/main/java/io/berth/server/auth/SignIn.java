@@ -17,7 +17,8 @@ import java.util.Map;
  *
  * <p>Too many failures from one client are a 429 for a while, so passwords can't be guessed at bcrypt speed. A
  * verified password is remembered for a minute (as a peppered hash, never in clear), because every request of a
- * push may carry it and bcrypt is slow on purpose. Passwords are never logged.
+ * push may carry it and bcrypt is slow on purpose; it is remembered together with the user's hash in the file, so a
+ * changed password or a removed user is refused at once. Passwords are never logged.
  */
 public final class SignIn {
   private final Htpasswd htpasswd;
@@ -49,7 +50,9 @@ public final class SignIn {
   /** The identity of a user name and password; a 401 when they are wrong, a 429 after too many failures. */
   public Identity password(String user, String password, String client) {
     throttled(client);
-    String key = cacheKey(user, password);
+    // The user's current hash is part of the key: after `htpasswd` changes the password or removes the user, the
+    // old password no longer finds what it verified before.
+    String key = cacheKey(user, password, htpasswd.credentialVersion(user).orElse(""));
     if (verified.getIfPresent(key) == null) {
       if (!htpasswd.verify(user, password)) {
         throttle.failed(client);
@@ -99,13 +102,15 @@ public final class SignIn {
     }
   }
 
-  private String cacheKey(String user, String password) {
+  private String cacheKey(String user, String password, String credentialVersion) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(pepper);
       sha.update(user.getBytes(StandardCharsets.UTF_8));
       sha.update((byte) 0);
       sha.update(password.getBytes(StandardCharsets.UTF_8));
+      sha.update((byte) 0);
+      sha.update(credentialVersion.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(sha.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
