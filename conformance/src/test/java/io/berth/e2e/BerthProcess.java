@@ -21,21 +21,28 @@ import java.util.concurrent.TimeUnit;
  */
 final class BerthProcess implements AutoCloseable {
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(30);
+  /**
+   * A JVM option for {@link #start(Path, List)}: Berth logs one line per answered request ({@code "METHOD URI"
+   * STATUS LENGTH}), so a test can see which requests a client sent, such as {@code POST /auth/token}.
+   */
+  static final String ACCESS_LOG = "-Dorg.slf4j.simpleLogger.log.io.berth.access=debug";
 
   private final Process process;
   private final int port;
   private final Path workDir;
   private final Path logFile;
+  private final List<String> javaOptions;
   private final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5))
       .build();
 
-  private BerthProcess(Process process, int port, Path workDir, Path logFile) {
+  private BerthProcess(Process process, int port, Path workDir, Path logFile, List<String> javaOptions) {
     this.process = process;
     this.port = port;
     this.workDir = workDir;
     this.logFile = logFile;
+    this.javaOptions = javaOptions;
   }
 
   /**
@@ -45,6 +52,11 @@ final class BerthProcess implements AutoCloseable {
    * passed with {@code --config} (for what environment variables can't say, such as access rules).
    */
   static BerthProcess start(Path workDir) throws IOException {
+    return start(workDir, List.of());
+  }
+
+  /** As {@link #start(Path)}, with options for Berth's JVM (before {@code -jar}), such as {@link #ACCESS_LOG}. */
+  static BerthProcess start(Path workDir, List<String> javaOptions) throws IOException {
     Path jar = Path.of(System.getProperty("berth.jar", "../server/target/berth.jar")).toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       fail("no Berth jar at " + jar + "; run `mvn verify` from the repository root so the server module"
@@ -53,7 +65,9 @@ final class BerthProcess implements AutoCloseable {
     int port = FreePort.find();
     Path storage = Files.createDirectories(workDir.resolve("storage"));
     Path logFile = workDir.resolve("berth.log");
-    List<String> command = new ArrayList<>(List.of(javaBinary(), "-jar", jar.toString()));
+    List<String> command = new ArrayList<>(List.of(javaBinary()));
+    command.addAll(javaOptions);
+    command.addAll(List.of("-jar", jar.toString()));
     if (Files.isRegularFile(workDir.resolve("config.yml"))) {
       command.addAll(List.of("--config", workDir.resolve("config.yml").toString()));
     }
@@ -68,7 +82,7 @@ final class BerthProcess implements AutoCloseable {
     env.put("BERTH_HTTP_ADDR", "127.0.0.1:" + port);
     env.put("BERTH_STORAGE_FILESYSTEM_ROOT", storage.toString());
     env.put("BERTH_STORAGE_DELETE_ENABLED", "true");
-    BerthProcess berth = new BerthProcess(builder.start(), port, workDir, logFile);
+    BerthProcess berth = new BerthProcess(builder.start(), port, workDir, logFile, List.copyOf(javaOptions));
     berth.awaitReady();
     return berth;
   }
@@ -135,7 +149,7 @@ final class BerthProcess implements AutoCloseable {
     if (process.isAlive()) {
       throw new IllegalStateException("Berth (pid " + process.pid() + ") still runs; kill or close it first");
     }
-    return start(workDir);
+    return start(workDir, javaOptions);
   }
 
   String log() {
@@ -146,14 +160,32 @@ final class BerthProcess implements AutoCloseable {
     }
   }
 
+  /** The log's length in characters now, to read only what comes after with {@link #logSince}. */
+  int logMark() {
+    return log().length();
+  }
+
+  /** What Berth logged since {@code mark} (from {@link #logMark}). */
+  String logSince(int mark) {
+    String log = log();
+    return log.substring(Math.min(mark, log.length()));
+  }
+
   /** A GET straight to the registry API, to check what clients did against what Berth stored. */
   HttpResponse<byte[]> get(String path, String... acceptedTypes) throws IOException {
+    return send("GET", path, acceptedTypes.length > 0 ? Map.of("Accept", String.join(", ", acceptedTypes)) : Map.of());
+  }
+
+  /**
+   * Any request without a body, with the given headers: for a registry that wants credentials, a GET or HEAD with
+   * {@code Authorization}.
+   */
+  HttpResponse<byte[]> send(String method, String path, Map<String, String> headers) throws IOException {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + hostPort() + path))
-        .timeout(Duration.ofSeconds(10));
-    if (acceptedTypes.length > 0) {
-      request.header("Accept", String.join(", ", acceptedTypes));
-    }
-    return send(request.GET().build());
+        .timeout(Duration.ofSeconds(10))
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    headers.forEach(request::header);
+    return send(request.build());
   }
 
   HttpResponse<byte[]> head(String path) throws IOException {

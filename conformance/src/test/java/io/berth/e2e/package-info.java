@@ -10,6 +10,9 @@
  * test fails, the logs of Berth and dockerd or containerd are printed to its output
  * ({@code target/surefire-reports/<class>-output.txt}); {@code BERTH_LOG_LEVEL} is passed on to Berth.
  *
+ * <p>{@link io.berth.e2e.TokenAuthEndToEndTest} runs these clients against Berth in token mode, with users and access
+ * rules, and checks the token requests each one sends (Berth's access log) and what each is allowed.
+ *
  * <p>{@link io.berth.e2e.CrashConsistencyTest} needs no client and no root: it kills Berth with SIGKILL under
  * concurrent pushes, restarts it on the same storage and checks that nothing acknowledged was lost or torn.
  */
