@@ -59,6 +59,9 @@ class ExternalIssuerTest extends TokenTestBase {
   static PrivateKey certEcKey;
   static PrivateKey certRsaKey;
   static X509Certificate certEc;
+  /** A leaf key and its chain [leaf, root], whose root (only) is in the bundle: tokens carry the chain as x5c. */
+  static PrivateKey leafKey;
+  static java.security.cert.Certificate[] leafChain;
   static String bundlePem;
 
   @TempDir
@@ -76,7 +79,59 @@ class ExternalIssuerTest extends TokenTestBase {
     certEcKey = (PrivateKey) ec.getKey("corp", "changeit".toCharArray());
     certRsaKey = (PrivateKey) rsa.getKey("corp", "changeit".toCharArray());
     certEc = (X509Certificate) ec.getCertificate("corp");
-    bundlePem = pem(certEc) + pem((X509Certificate) rsa.getCertificate("corp"));
+    KeyStore chain = chainedLeaf();
+    leafKey = (PrivateKey) chain.getKey("leaf", "changeit".toCharArray());
+    leafChain = chain.getCertificateChain("leaf");
+    bundlePem = pem(certEc) + pem((X509Certificate) rsa.getCertificate("corp"))
+        + pem((X509Certificate) chain.getCertificate("root"));
+  }
+
+  /** A root CA and a leaf it signed, as a token service with a CA-issued signing certificate has. */
+  static KeyStore chainedLeaf() throws Exception {
+    Path store = keys.resolve("chain.p12");
+    String[] common = {"-keystore", store.toString(), "-storetype", "PKCS12", "-storepass", "changeit", "-noprompt"};
+    String[] ec = {"-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA", "-validity", "2"};
+    run(common, concat(new String[] {"-genkeypair", "-alias", "root", "-dname", "CN=corp root", "-ext", "bc:c"}, ec));
+    run(common, concat(new String[] {"-genkeypair", "-alias", "leaf", "-dname", "CN=corp token signer"}, ec));
+    Path csr = keys.resolve("leaf.csr");
+    Path cer = keys.resolve("leaf.cer");
+    run(common, "-certreq", "-alias", "leaf", "-file", csr.toString());
+    run(common, "-gencert", "-alias", "root", "-infile", csr.toString(), "-outfile", cer.toString(), "-validity", "2");
+    run(common, "-importcert", "-alias", "leaf", "-file", cer.toString());
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(store)) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    return ks;
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  static void run(String[] common, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
+    command.addAll(List.of(args));
+    command.addAll(List.of(common));
+    Process keytool = new ProcessBuilder(command).redirectErrorStream(true).start();
+    byte[] output = keytool.getInputStream().readAllBytes();
+    assertTrue(keytool.waitFor(60, TimeUnit.SECONDS) && keytool.exitValue() == 0, () -> new String(output, UTF_8));
+  }
+
+  /** ES256 with the chain in the header, leaf first. */
+  static String es256WithChain(PrivateKey key, java.security.cert.Certificate[] chain, JWTClaimsSet claims)
+      throws Exception {
+    List<com.nimbusds.jose.util.Base64> x5c = new java.util.ArrayList<>();
+    for (java.security.cert.Certificate c : chain) {
+      x5c.add(com.nimbusds.jose.util.Base64.encode(c.getEncoded()));
+    }
+    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(JOSEObjectType.JWT)
+        .x509CertChain(x5c).build(), claims);
+    jwt.sign(new ECDSASigner((ECPrivateKey) key));
+    return jwt.serialize();
   }
 
   /** A self-signed certificate and its key, made by the JDK's keytool, in a PKCS#12 store. */
@@ -236,5 +291,28 @@ class ExternalIssuerTest extends TokenTestBase {
         "HS256 keyed with its public key", BearerAuthTest.hmac(BearerAuthTest.pad(certEc.getPublicKey().getEncoded()),
             valid),
         "HS256 keyed with the bundle", BearerAuthTest.hmac(bundlePem.getBytes(UTF_8), valid)), valid);
+  }
+
+  @Test
+  void aTokenMayCarryASigningCertificateThatChainsToTheBundle() throws Exception {
+    certificates = true;
+    restartServer();
+    JWTClaimsSet pull = corpClaims(List.of(repo("team/app", "pull"))).build();
+    HttpResponse<byte[]> in = as(es256WithChain(leafKey, leafChain, pull), "GET", "/v2/team/app/tags/list", null);
+    assertEquals(404, in.statusCode(), () -> "let in (no such repository yet): " + text(in));
+    HttpResponse<byte[]> leafOnly = as(es256WithChain(leafKey, new java.security.cert.Certificate[] {leafChain[0]},
+        pull), "GET", "/v2/team/app/tags/list", null);
+    assertEquals(404, leafOnly.statusCode(), () -> "the leaf alone chains to the root: " + text(leafOnly));
+
+    // The leaf's key without a chain is not one of the bundle's; a chain to nowhere, or a self-made one, is refused.
+    assertChallenged(as(es256((ECPrivateKey) leafKey, pull), "GET", "/v2/team/app/tags/list", null),
+        "repository:team/app:pull", "invalid_token");
+    KeyStore selfMade = keytool("impostor", "-keyalg", "EC", "-groupname", "secp256r1", "-sigalg", "SHA256withECDSA");
+    assertChallenged(as(es256WithChain((PrivateKey) selfMade.getKey("corp", "changeit".toCharArray()),
+        selfMade.getCertificateChain("corp"), pull), "GET", "/v2/team/app/tags/list", null),
+        "repository:team/app:pull", "invalid_token");
+    // the right chain, but signed by another key than the leaf's
+    assertChallenged(as(es256WithChain(certEcKey, leafChain, pull), "GET", "/v2/team/app/tags/list", null),
+        "repository:team/app:pull", "invalid_token");
   }
 }

@@ -65,6 +65,7 @@ public record Authentication(Authenticator authenticator, Optional<TokenService>
       throw new IllegalArgumentException("auth.token.realm must name the external token service's URL");
     }
     List<JWK> keys = new ArrayList<>();
+    List<X509Certificate> roots = new ArrayList<>();
     if (!token.jwks().isEmpty()) {
       try {
         keys.addAll(JWKSet.load(Path.of(token.jwks()).toFile()).getKeys());
@@ -73,32 +74,35 @@ public record Authentication(Authenticator authenticator, Optional<TokenService>
       }
     }
     if (!token.rootcertbundle().isEmpty()) {
-      keys.addAll(certificateKeys(Path.of(token.rootcertbundle())));
+      roots.addAll(certificates(Path.of(token.rootcertbundle())));
+      for (X509Certificate root : roots) {
+        keys.add(publicKey(root, Path.of(token.rootcertbundle())));
+      }
     }
-    TokenVerifier verifier = new TokenVerifier(keys, token.issuer(), token.service(), clock);
+    TokenVerifier verifier = new TokenVerifier(keys, roots, token.issuer(), token.service(), clock);
     return new Authentication(new BearerAuthenticator(verifier, token.realm(), token.service(), clock),
         Optional.empty());
   }
 
-  /**
-   * The public keys of the bundle's certificates. Not {@code JWK.parse(X509Certificate)}: for an EC certificate it
-   * needs BouncyCastle, which we don't ship, and failed with {@code NoClassDefFoundError} at startup.
-   */
-  private static List<JWK> certificateKeys(Path bundle) throws IOException {
-    List<JWK> keys = new ArrayList<>();
+  private static List<X509Certificate> certificates(Path bundle) throws IOException {
+    List<X509Certificate> certificates = new ArrayList<>();
     try (InputStream in = Files.newInputStream(bundle)) {
       for (Certificate certificate : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-        keys.add(publicKey((X509Certificate) certificate, bundle));
+        certificates.add((X509Certificate) certificate);
       }
     } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException(bundle + ": not PEM certificates with RSA or EC keys: " + e.getMessage(), e);
+      throw new IllegalArgumentException(bundle + ": not PEM certificates: " + e.getMessage(), e);
     }
-    if (keys.isEmpty()) {
+    if (certificates.isEmpty()) {
       throw new IllegalArgumentException(bundle + ": no certificates");
     }
-    return keys;
+    return certificates;
   }
 
+  /**
+   * A certificate's public key as a JWK. Not {@code JWK.parse(X509Certificate)}: for an EC certificate it needs
+   * BouncyCastle, which we don't ship, and failed with {@code NoClassDefFoundError} at startup.
+   */
   private static JWK publicKey(X509Certificate certificate, Path bundle) {
     String subject = certificate.getSubjectX500Principal().getName();
     if (certificate.getPublicKey() instanceof RSAPublicKey rsa) {

@@ -12,6 +12,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.berth.server.auth.Access;
 import java.security.Key;
+import java.security.cert.X509Certificate;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,7 +32,9 @@ import java.util.Set;
  * grants is its {@code access} claim, nothing more.
  *
  * <p>Every trusted key that fits the token's algorithm is tried, whatever the token's {@code kid}: issuers write
- * key ids in several formats (RFC 7638 thumbprints, libtrust fingerprints), and the signature is what counts.
+ * key ids in several formats (RFC 7638 thumbprints, libtrust fingerprints), and the signature is what counts. With
+ * root certificates, a token may instead carry its signing certificate's chain ({@code x5c}, as distribution
+ * allows): then it must be signed by that leaf, and the chain must lead to one of the roots.
  */
 public final class TokenVerifier {
   static final Duration LEEWAY = Duration.ofSeconds(30);
@@ -53,23 +56,29 @@ public final class TokenVerifier {
   }
 
   private final List<JWK> trusted;
+  private final CertificateChains chains;
   private final String issuer;
   private final String service;
   private final Clock clock;
 
-  /** @param trusted public keys; private parts, if any, are dropped */
-  public TokenVerifier(List<? extends JWK> trusted, String issuer, String service, Clock clock) {
+  /**
+   * @param trusted public keys; private parts, if any, are dropped
+   * @param roots certificates a token's {@code x5c} chain may lead to
+   */
+  public TokenVerifier(List<? extends JWK> trusted, List<X509Certificate> roots, String issuer, String service,
+      Clock clock) {
     this.trusted = trusted.stream().map(JWK::toPublicJWK).filter(Objects::nonNull).map(k -> (JWK) k).toList();
     if (this.trusted.isEmpty()) {
       throw new IllegalArgumentException("no public key to verify tokens with");
     }
+    this.chains = new CertificateChains(roots);
     this.issuer = issuer;
     this.service = service;
     this.clock = clock;
   }
 
   public TokenVerifier(ECKey trusted, String issuer, String service, Clock clock) {
-    this(List.of(trusted), issuer, service, clock);
+    this(List.of(trusted), List.of(), issuer, service, clock);
   }
 
   /** Checks an access token, as sent in {@code Authorization: Bearer}. */
@@ -128,9 +137,18 @@ public final class TokenVerifier {
     return claims;
   }
 
-  private boolean signedByTrustedKey(SignedJWT jwt, JWSAlgorithm algorithm) {
+  private boolean signedByTrustedKey(SignedJWT jwt, JWSAlgorithm algorithm) throws InvalidToken {
     KeyType type = KeyType.forAlgorithm(algorithm);
     DefaultJWSVerifierFactory verifiers = new DefaultJWSVerifierFactory();
+    List<com.nimbusds.jose.util.Base64> x5c = jwt.getHeader().getX509CertChain();
+    if (chains.any() && x5c != null && !x5c.isEmpty()) {
+      Key leaf = chains.verifiedLeafKey(x5c).orElseThrow(() -> new InvalidToken("untrusted certificate chain"));
+      try {
+        return jwt.verify(verifiers.createJWSVerifier(jwt.getHeader(), leaf));
+      } catch (JOSEException | RuntimeException wrongKey) {
+        return false;
+      }
+    }
     for (JWK key : trusted) {
       if (!key.getKeyType().equals(type) || !(key instanceof AsymmetricJWK asymmetric)) {
         continue;
