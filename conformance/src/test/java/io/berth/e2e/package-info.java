@@ -10,6 +10,11 @@
  * test fails, the logs of Berth and dockerd or containerd are printed to its output
  * ({@code target/surefire-reports/<class>-output.txt}); {@code BERTH_LOG_LEVEL} is passed on to Berth.
  *
+ * <p>Over HTTPS ({@code http.tls}, certificates from {@code deploy/tls-certs.sh}): curl and skopeo must trust
+ * Berth's CA to connect and fail on the certificate without it ({@link io.berth.e2e.HttpsEndToEndTest}); docker
+ * trusts it through {@code certs.d}, with a daemon whose own /etc/hosts names the registry so that docker does not
+ * treat it as a loopback (insecure) registry ({@link io.berth.e2e.DockerHttpsEndToEndTest}).
+ *
  * <p>{@link io.berth.e2e.CrashConsistencyTest} needs no client and no root: it kills Berth with SIGKILL under
  * concurrent pushes, restarts it on the same storage and checks that nothing acknowledged was lost or torn.
  */
