@@ -122,4 +122,11 @@ class ConfigLoaderTest {
     assertEquals("127.0.0.1:5001", fromEnv.plainaddr());
     assertTrue(fromEnv.tls().configured());
   }
+
+  @Test
+  void deployConfigYmlListsEveryOptionWithItsDefault() throws IOException {
+    var yaml = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
+    assertEquals(yaml.valueToTree(ServerConfig.DEFAULTS), yaml.readTree(Path.of("../deploy/config.yml").toFile()),
+        "deploy/config.yml and ServerConfig.DEFAULTS differ");
+  }
 }
