@@ -139,7 +139,8 @@ class HttpsTest extends ServerTestBase {
       c.send(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, '\r', '\n', '\r', '\n'});
       assertNull(c.readOrEof());
     }
-    HttpResponse<byte[]> viaJavaClient = send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v2/")));
+    HttpResponse<byte[]> viaJavaClient =
+        send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/v2/")));
     assertEquals(400, viaJavaClient.statusCode());
     assertEquals(200, get("/v2/").statusCode(), "HTTPS still works");
   }

@@ -25,11 +25,12 @@ final class Pem {
     List<Block> blocks = new ArrayList<>();
     Matcher m = BLOCK.matcher(text);
     while (m.find()) {
-      String body = m.group(2);
-      boolean encrypted = body.contains("ENCRYPTED");
+      boolean encrypted = false;
       StringBuilder base64 = new StringBuilder();
-      for (String line : body.split("\\R")) {
-        if (!line.contains(":")) { // header lines (Proc-Type, DEK-Info) are not part of the data
+      for (String line : m.group(2).split("\\R")) {
+        if (line.contains(":")) { // a header (Proc-Type, DEK-Info), not data
+          encrypted |= line.contains("ENCRYPTED");
+        } else {
           base64.append(line.strip());
         }
       }

@@ -15,7 +15,9 @@ final class PrivateKeys {
   /** What to run when a key is in a form we don't read. */
   static final String CONVERT = "openssl pkcs8 -topk8 -nocrypt -in KEY -out berth.key";
 
-  private static final byte[] RSA_ENCRYPTION = {0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 0x01, 0x01, 0x01};
+  /** The OIDs, DER contents: rsaEncryption (1.2.840.113549.1.1.1) and ecPublicKey (1.2.840.10045.2.1). */
+  private static final byte[] RSA_ENCRYPTION =
+      {0x2A, (byte) 0x86, 0x48, (byte) 0x86, (byte) 0xF7, 0x0D, 0x01, 0x01, 0x01};
   private static final byte[] EC_PUBLIC_KEY = {0x2A, (byte) 0x86, 0x48, (byte) 0xCE, 0x3D, 0x02, 0x01};
   /** The JDK's key factories a PKCS#8 key may belong to. */
   private static final List<String> ALGORITHMS = List.of("RSA", "EC", "EdDSA", "RSASSA-PSS");

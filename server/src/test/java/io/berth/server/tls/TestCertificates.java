@@ -65,7 +65,8 @@ public record TestCertificates(Path dir, Path ca, Path caKey, Path certificate, 
     try {
       Path output = Files.createTempFile("berth-openssl", ".out");
       try {
-        Process p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        Process p = new ProcessBuilder(command).directory(workDir.toFile())
+            .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
           p.destroyForcibly();
           fail(String.join(" ", command) + " failed:\n" + Files.readString(output));
