@@ -14,10 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * Berth started from its runnable jar as a separate process, the way users run it, listening on a
- * free port on 127.0.0.1 and storing into a directory of the test's choosing.
+ * free port on 127.0.0.1 (or on ::1, serving HTTPS) and storing into a directory of the test's choosing.
  */
 final class BerthProcess implements AutoCloseable {
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(30);
@@ -32,17 +34,25 @@ final class BerthProcess implements AutoCloseable {
   private final Path workDir;
   private final Path logFile;
   private final List<String> javaOptions;
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5))
-      .build();
+  /** The address Berth listens on, as in a URL: 127.0.0.1 or [::1]. */
+  private final String host;
+  /** What the test's own requests trust when Berth serves HTTPS; null for plain HTTP. */
+  private final SSLContext trust;
+  private final HttpClient http;
 
-  private BerthProcess(Process process, int port, Path workDir, Path logFile, List<String> javaOptions) {
+  private BerthProcess(Process process, int port, Path workDir, Path logFile, String host, SSLContext trust,
+      List<String> javaOptions) {
     this.process = process;
     this.port = port;
     this.workDir = workDir;
     this.logFile = logFile;
     this.javaOptions = javaOptions;
+    this.host = host;
+    this.trust = trust;
+    HttpClient.Builder client = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5));
+    this.http = (trust == null ? client : client.sslContext(trust)).build();
   }
 
   /**
@@ -57,14 +67,52 @@ final class BerthProcess implements AutoCloseable {
 
   /** As {@link #start(Path)}, with options for Berth's JVM (before {@code -jar}), such as {@link #ACCESS_LOG}. */
   static BerthProcess start(Path workDir, List<String> javaOptions) throws IOException {
+    return start(workDir, "127.0.0.1", null, javaOptions);
+  }
+
+  /**
+   * Starts Berth serving HTTPS on {@code address} (127.0.0.1 or ::1) with the certificate and key that
+   * {@code workDir}'s {@code config.yml} names ({@code http.tls}); the test's own requests trust {@code trust}.
+   */
+  static BerthProcess startHttps(Path workDir, String address, SSLContext trust) throws IOException {
+    return start(workDir, address.contains(":") ? "[" + address + "]" : address, trust, List.of());
+  }
+
+  private static BerthProcess start(Path workDir, String host, SSLContext trust, List<String> javaOptions)
+      throws IOException {
+    int port = FreePort.find(host);
+    ProcessBuilder builder = command(workDir, javaOptions);
+    builder.environment().put("BERTH_HTTP_ADDR", host + ":" + port);
+    BerthProcess berth = new BerthProcess(builder.start(), port, workDir, workDir.resolve("berth.log"), host, trust,
+        List.copyOf(javaOptions));
+    berth.awaitReady();
+    return berth;
+  }
+
+  /**
+   * Runs Berth on {@code workDir}'s configuration when it is expected to refuse it: waits for it to exit, and
+   * returns its exit code and what it printed.
+   */
+  static Command.Result runExpectingRefusal(Path workDir) throws IOException, InterruptedException {
+    ProcessBuilder builder = command(workDir, List.of());
+    builder.environment().put("BERTH_HTTP_ADDR", "127.0.0.1:" + FreePort.find("127.0.0.1"));
+    Process process = builder.start();
+    if (!process.waitFor(STARTUP_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      fail("Berth still runs after " + STARTUP_LIMIT + " on a configuration it should refuse");
+    }
+    return new Command.Result(String.join(" ", builder.command()), process.exitValue(), new byte[0],
+        Files.readString(workDir.resolve("berth.log")));
+  }
+
+  /** The java command line and environment that run the jar on {@code workDir}, logging to its berth.log. */
+  private static ProcessBuilder command(Path workDir, List<String> javaOptions) throws IOException {
     Path jar = Path.of(System.getProperty("berth.jar", "../server/target/berth.jar")).toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       fail("no Berth jar at " + jar + "; run `mvn verify` from the repository root so the server module"
           + " packages it first");
     }
-    int port = FreePort.find();
     Path storage = Files.createDirectories(workDir.resolve("storage"));
-    Path logFile = workDir.resolve("berth.log");
     List<String> command = new ArrayList<>(List.of(javaBinary()));
     command.addAll(javaOptions);
     command.addAll(List.of("-jar", jar.toString()));
@@ -74,17 +122,14 @@ final class BerthProcess implements AutoCloseable {
     ProcessBuilder builder = new ProcessBuilder(command)
         .directory(workDir.toFile())
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(workDir.resolve("berth.log").toFile()));
     Map<String, String> env = builder.environment();
     // Berth rejects unknown BERTH_* variables, and the test JVM may carry some meant for the tests
     // (BERTH_REQUIRE_E2E). Pass on only the log level, so `BERTH_LOG_LEVEL=debug mvn verify` still works.
     env.keySet().removeIf(name -> name.startsWith("BERTH_") && !name.equals("BERTH_LOG_LEVEL"));
-    env.put("BERTH_HTTP_ADDR", "127.0.0.1:" + port);
     env.put("BERTH_STORAGE_FILESYSTEM_ROOT", storage.toString());
     env.put("BERTH_STORAGE_DELETE_ENABLED", "true");
-    BerthProcess berth = new BerthProcess(builder.start(), port, workDir, logFile, List.copyOf(javaOptions));
-    berth.awaitReady();
-    return berth;
+    return builder;
   }
 
   /** The same java that runs the tests, so Berth gets the JDK the build was checked with. */
@@ -104,6 +149,9 @@ final class BerthProcess implements AutoCloseable {
         if (status == 200 || status == 401) { // 401: up, and asking for a sign-in
           return;
         }
+      } catch (SSLException e) {
+        close();
+        fail("Berth answers, but the TLS handshake fails: " + e + "\n" + log());
       } catch (IOException notListeningYet) {
         // Connection refused until the server has bound its port.
       }
@@ -115,7 +163,11 @@ final class BerthProcess implements AutoCloseable {
 
   /** host:port as clients write it in image references, e.g. 127.0.0.1:41234. */
   String hostPort() {
-    return "127.0.0.1:" + port;
+    return host + ":" + port;
+  }
+
+  int port() {
+    return port;
   }
 
   Path logFile() {
@@ -149,7 +201,7 @@ final class BerthProcess implements AutoCloseable {
     if (process.isAlive()) {
       throw new IllegalStateException("Berth (pid " + process.pid() + ") still runs; kill or close it first");
     }
-    return start(workDir, javaOptions);
+    return start(workDir, host, trust, javaOptions);
   }
 
   String log() {
@@ -181,7 +233,7 @@ final class BerthProcess implements AutoCloseable {
    * {@code Authorization}.
    */
   HttpResponse<byte[]> send(String method, String path, Map<String, String> headers) throws IOException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + hostPort() + path))
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl() + path))
         .timeout(Duration.ofSeconds(10))
         .method(method, HttpRequest.BodyPublishers.noBody());
     headers.forEach(request::header);
@@ -189,10 +241,15 @@ final class BerthProcess implements AutoCloseable {
   }
 
   HttpResponse<byte[]> head(String path) throws IOException {
-    return send(HttpRequest.newBuilder(URI.create("http://" + hostPort() + path))
+    return send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
         .timeout(Duration.ofSeconds(10))
         .method("HEAD", HttpRequest.BodyPublishers.noBody())
         .build());
+  }
+
+  /** http://127.0.0.1:PORT, or https://... when Berth serves HTTPS. */
+  String baseUrl() {
+    return (trust == null ? "http://" : "https://") + hostPort();
   }
 
   private HttpResponse<byte[]> send(HttpRequest request) throws IOException {

@@ -23,17 +23,36 @@ final class DockerDaemon implements AutoCloseable {
   }
 
   static DockerDaemon start() throws IOException {
+    return start(List.of());
+  }
+
+  /**
+   * A daemon that sees its own {@code /etc/hosts} and {@code /etc/docker} (bind-mounted over the host's in a
+   * private mount namespace; the host's files stay as they are): a test can give a registry a name, and trust a
+   * CA for it in {@code etcDocker/certs.d/HOST:PORT/ca.crt}, as an administrator would in /etc/docker/certs.d.
+   * The daemon reads certs.d at each push and pull, so the CA can be added while it runs.
+   */
+  static DockerDaemon startWithOwnEtc(Path hosts, Path etcDocker) throws IOException {
+    return start(List.of("unshare", "--mount", "--propagation", "private", "--",
+        "sh", "-c", "mount --bind \"$1\" /etc/hosts && mount --bind \"$2\" /etc/docker && shift 2 && exec \"$@\"",
+        "sh", hosts.toString(), etcDocker.toString()));
+  }
+
+  /** Starts dockerd behind {@code prefix} (a command that ends by running its arguments). */
+  private static DockerDaemon start(List<String> prefix) throws IOException {
     // Directly under /tmp with a short name: unix socket paths (ours and containerd's, which lives under
     // the exec root) must stay under 108 bytes.
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "bd");
-    DockerDaemon docker = new DockerDaemon(DaemonProcess.start("dockerd", dir, List.of(
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(
         "dockerd",
         "--storage-driver", "vfs",
         "--iptables=false", "--ip6tables=false", "--bridge=none",
         "--data-root", dir.resolve("data").toString(),
         "--exec-root", dir.resolve("exec").toString(),
         "--host", "unix://" + dir.resolve("d.sock"),
-        "--pidfile", dir.resolve("d.pid").toString())));
+        "--pidfile", dir.resolve("d.pid").toString()));
+    DockerDaemon docker = new DockerDaemon(DaemonProcess.start("dockerd", dir, command));
     // `docker version` succeeds only once the API answers, and proves that client and daemon agree on an API
     // version.
     docker.daemon.awaitReady(STARTUP_LIMIT, () -> docker.docker("version").timeout(Duration.ofSeconds(10)).run());

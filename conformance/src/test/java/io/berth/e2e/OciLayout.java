@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -35,6 +36,40 @@ record OciLayout(Path dir) {
 
   void writeIndexJson(byte[] content) throws IOException {
     Files.write(dir.resolve("index.json"), content);
+  }
+
+  /**
+   * Stores one platform's image: a gzipped layer holding {@code platform.txt} with {@code text}, a config naming
+   * the platform, and the OCI manifest over them. Returns the manifest's bytes (stored as a blob too).
+   */
+  byte[] writeImage(String arch, String text) throws IOException {
+    byte[] tar = Layers.tarWithOneFile("platform.txt", text);
+    byte[] layer = Layers.gzip(tar);
+    String layerDigest = writeBlob(layer);
+    byte[] config = """
+        {"architecture":"%s","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}"""
+        .formatted(arch, Digests.sha256(tar)).getBytes(StandardCharsets.UTF_8);
+    String configDigest = writeBlob(config);
+    byte[] manifest = """
+        {
+          "schemaVersion": 2,
+          "mediaType": "application/vnd.oci.image.manifest.v1+json",
+          "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": "%s", "size": %d },
+          "layers": [
+            { "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "%s", "size": %d }
+          ]
+        }
+        """.formatted(configDigest, config.length, layerDigest, layer.length).getBytes(StandardCharsets.UTF_8);
+    writeBlob(manifest);
+    return manifest;
+  }
+
+  /** Names {@code top} (a stored manifest or index of {@code mediaType}) {@code ref} in index.json. */
+  void writeIndexJson(String ref, byte[] top, String mediaType) throws IOException {
+    writeIndexJson("""
+        {"schemaVersion":2,"manifests":[{"mediaType":"%s","digest":"%s","size":%d,\
+        "annotations":{"org.opencontainers.image.ref.name":"%s"}}]}"""
+        .formatted(mediaType, Digests.sha256(top), top.length, ref).getBytes(StandardCharsets.UTF_8));
   }
 
   /**

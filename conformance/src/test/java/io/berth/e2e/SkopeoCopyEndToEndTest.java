@@ -81,10 +81,7 @@ class SkopeoCopyEndToEndTest {
         }
         """.formatted(OCI_INDEX, indexEntries).getBytes(StandardCharsets.UTF_8);
     String indexDigest = source.writeBlob(index);
-    source.writeIndexJson("""
-        {"schemaVersion":2,"manifests":[{"mediaType":"%s","digest":"%s","size":%d,\
-        "annotations":{"org.opencontainers.image.ref.name":"1"}}]}"""
-        .formatted(OCI_INDEX, indexDigest, index.length).getBytes(StandardCharsets.UTF_8));
+    source.writeIndexJson("1", index, OCI_INDEX);
 
     String remote = "docker://" + berth.hostPort() + "/team/copied:1";
     Command.of("skopeo", "copy", "--all", "--dest-tls-verify=false", "oci:" + source.dir() + ":1", remote).check();
@@ -116,24 +113,9 @@ class SkopeoCopyEndToEndTest {
 
   /** One platform's image: a layer with a file naming the platform, a config, a manifest. */
   private static Image writeImage(OciLayout layout, String arch) throws IOException {
-    byte[] tar = Layers.tarWithOneFile("platform.txt", "built for linux/" + arch + "\n");
-    byte[] layer = Layers.gzip(tar);
-    String layerDigest = layout.writeBlob(layer);
-    byte[] config = """
-        {"architecture":"%s","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}"""
-        .formatted(arch, Digests.sha256(tar)).getBytes(StandardCharsets.UTF_8);
-    String configDigest = layout.writeBlob(config);
-    byte[] manifest = """
-        {
-          "schemaVersion": 2,
-          "mediaType": "%s",
-          "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "digest": "%s", "size": %d },
-          "layers": [
-            { "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "%s", "size": %d }
-          ]
-        }
-        """.formatted(OCI_MANIFEST, configDigest, config.length, layerDigest, layer.length)
-        .getBytes(StandardCharsets.UTF_8);
-    return new Image(arch, layout.writeBlob(manifest), manifest, List.of(configDigest, layerDigest));
+    byte[] manifest = layout.writeImage(arch, "built for linux/" + arch + "\n");
+    JsonNode parsed = OciLayout.parse(manifest);
+    return new Image(arch, Digests.sha256(manifest), manifest, List.of(parsed.path("config").path("digest").asText(),
+        parsed.path("layers").path(0).path("digest").asText()));
   }
 }

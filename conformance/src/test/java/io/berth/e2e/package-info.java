@@ -13,6 +13,11 @@
  * <p>{@link io.berth.e2e.TokenAuthEndToEndTest} runs these clients against Berth in token mode, with users and access
  * rules, and checks the token requests each one sends (Berth's access log) and what each is allowed.
  *
+ * <p>Over HTTPS ({@code http.tls}, certificates from {@code deploy/tls-certs.sh}): curl and skopeo must trust
+ * Berth's CA to connect and fail on the certificate without it ({@link io.berth.e2e.HttpsEndToEndTest}); docker
+ * trusts it through {@code certs.d}, with a daemon whose own /etc/hosts names the registry so that docker does not
+ * treat it as a loopback (insecure) registry ({@link io.berth.e2e.DockerHttpsEndToEndTest}).
+ *
  * <p>{@link io.berth.e2e.CrashConsistencyTest} needs no client and no root: it kills Berth with SIGKILL under
  * concurrent pushes, restarts it on the same storage and checks that nothing acknowledged was lost or torn.
  */

@@ -51,8 +51,13 @@ public final class Main {
     try {
       server = RegistryServer.start(config);
     } catch (java.net.BindException e) {
-      System.err.println("berth: cannot listen on " + config.http().addr() + ": " + e.getMessage());
+      System.err.println("berth: " + e.getMessage());
       System.exit(1);
+      return;
+    } catch (IllegalArgumentException e) {
+      // A setting that only starting can check (a certificate, a key): said plainly, without a stack trace.
+      System.err.println("berth: bad configuration: " + e.getMessage());
+      System.exit(2);
       return;
     }
     CountDownLatch stopped = new CountDownLatch(1);

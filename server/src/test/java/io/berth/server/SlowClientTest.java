@@ -22,7 +22,8 @@ class SlowClientTest extends ServerTestBase {
   @Override
   ServerConfig config() {
     ServerConfig base = super.config();
-    return base.withHttp(new ServerConfig.Http(base.http().addr(), IDLE_SECONDS, 30, 16384, 4096, 10));
+    return base.withHttp(
+        new ServerConfig.Http(base.http().addr(), IDLE_SECONDS, 30, 16384, 4096, 10, "", base.http().tls()));
   }
 
   /** Dribbles {@code head} one byte per 200 ms until done, stopped, or the server closes the connection. */
@@ -124,7 +125,8 @@ class SlowClientTest extends ServerTestBase {
   void headerTimeoutClosesAClientThatNeverFinishesItsHead() throws Exception {
     // idle timeout 30 s, header timeout 2 s: the dribbler must be gone well before the idle timeout could fire.
     ServerConfig cfg = super.config().withFilesystemRoot(temp.resolve("other"))
-        .withHttp(new ServerConfig.Http("127.0.0.1:0", 30, 2, 16384, 4096, 10));
+        .withHttp(
+            new ServerConfig.Http("127.0.0.1:0", 30, 2, 16384, 4096, 10, "", ServerConfig.DEFAULTS.http().tls()));
     try (RegistryServer s = RegistryServer.start(cfg); RawHttp c = new RawHttp(s.port(), 20_000)) {
       AtomicBoolean stop = new AtomicBoolean();
       Thread t = dribble(c, "GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "s".repeat(10_000), stop,

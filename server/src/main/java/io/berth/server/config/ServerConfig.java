@@ -12,7 +12,7 @@ import java.util.Map;
 public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
 
   public static final ServerConfig DEFAULTS = new ServerConfig(
-      new Http(":5000", 60, 30, 16384, 4096, 10),
+      new Http(":5000", 60, 30, 16384, 4096, 10, "", new Tls("", "", "tls1.2")),
       new Storage(new Filesystem("./data"), new Delete(false), new Maintenance(new UploadPurging(true, 168, 24))),
       new Auth("none", "berth", new HtpasswdFile("./htpasswd"),
           new Token("", "berth", "berth", "./token-key.json", 300, 720, "", ""), Map.of(), List.of()),
@@ -27,9 +27,36 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
    * @param maxinitiallinelength the longest request line in bytes; longer gets 414
    * @param draintimeout seconds a stopping server waits for requests in progress to finish (distribution's
    *     {@code http.draintimeout})
+   * @param plainaddr a second listener that never uses TLS, meant for tools on this machine
+   *     ({@code 127.0.0.1:5001}); empty for none
+   * @param tls the certificate {@code addr} serves HTTPS with; none configured means plain HTTP there too
    */
   public record Http(String addr, int idletimeout, int headertimeout, int maxheadersize, int maxinitiallinelength,
-      int draintimeout) {}
+      int draintimeout, String plainaddr, Tls tls) {
+    public Http withTls(Tls tls) {
+      return new Http(addr, idletimeout, headertimeout, maxheadersize, maxinitiallinelength, draintimeout, plainaddr,
+          tls);
+    }
+
+    public Http withPlainaddr(String plainaddr) {
+      return new Http(addr, idletimeout, headertimeout, maxheadersize, maxinitiallinelength, draintimeout, plainaddr,
+          tls);
+    }
+  }
+
+  /**
+   * HTTPS on {@code http.addr} (distribution's {@code http.tls}). Both files empty: no TLS.
+   *
+   * @param certificate PEM file: the server's certificate, then any intermediate certificates
+   * @param key PEM file: the certificate's private key, unencrypted
+   * @param minimumversion the oldest protocol accepted: {@code tls1.2} or {@code tls1.3}
+   */
+  public record Tls(String certificate, String key, String minimumversion) {
+    /** Asked for at all: either file named (naming only one of them is an error, reported at start). */
+    public boolean configured() {
+      return !certificate.isBlank() || !key.isBlank();
+    }
+  }
 
   public record Storage(Filesystem filesystem, Delete delete, Maintenance maintenance) {}
 
@@ -117,7 +144,7 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
 
   public ServerConfig withAddr(String addr) {
     return withHttp(new Http(addr, http.idletimeout, http.headertimeout, http.maxheadersize,
-        http.maxinitiallinelength, http.draintimeout));
+        http.maxinitiallinelength, http.draintimeout, http.plainaddr, http.tls));
   }
 
   public ServerConfig withFilesystemRoot(Path root) {

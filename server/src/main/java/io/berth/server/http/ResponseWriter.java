@@ -15,7 +15,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.stream.ChunkedNioFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -25,13 +24,13 @@ import java.util.concurrent.Executor;
 
 /**
  * Writes a {@link Response}. Blob bodies are opened here on the storage executor and then handed to Netty:
- * a local file goes out zero-copy ({@link DefaultFileRegion}, sendfile) on plain connections and as chunks
- * under TLS; other storage is read ahead on the storage executor and streamed with backpressure
- * ({@link PrefetchingChunkedInput}), never blocking the event loop.
+ * a local file goes out zero-copy ({@link DefaultFileRegion}, sendfile) on plain connections; under TLS, where
+ * every byte must pass through the TLS engine, and from other storage, the blob is read ahead on the storage
+ * executor and streamed with backpressure ({@link PrefetchingChunkedInput}), never blocking the event loop on a
+ * disk read.
  */
 final class ResponseWriter {
   static final String API_VERSION_HEADER = "Docker-Distribution-API-Version";
-  private static final int CHUNK_SIZE = 64 * 1024;
 
   private ResponseWriter() {}
 
@@ -69,7 +68,7 @@ final class ResponseWriter {
     var head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, response.status());
     head.headers().set(response.headers());
     Optional<Path> file = range.blob().localFile();
-    if (file.isPresent()) {
+    if (file.isPresent() && ctx.pipeline().get(SslHandler.class) == null) {
       FileChannel channel;
       try {
         channel = FileChannel.open(file.get(), StandardOpenOption.READ);
@@ -78,11 +77,8 @@ final class ResponseWriter {
         throw new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob unknown: " + range.blob().digest());
       }
       ctx.write(head);
-      if (ctx.pipeline().get(SslHandler.class) == null) {
-        ctx.write(new DefaultFileRegion(channel, range.offset(), range.length()));
-        return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-      }
-      return ctx.writeAndFlush(new HttpChunkedInput(new ChunkedNioFile(channel, range.offset(), range.length(), CHUNK_SIZE)));
+      ctx.write(new DefaultFileRegion(channel, range.offset(), range.length()));
+      return ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
     }
     java.nio.channels.SeekableByteChannel source;
     try {

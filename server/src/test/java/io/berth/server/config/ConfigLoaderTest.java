@@ -93,4 +93,40 @@ class ConfigLoaderTest {
     assertTrue(auth.access().get(2).catalog());
   }
 
+  @Test
+  void tlsAndThePlainListenerComeFromTheFileAndTheEnvironment() throws IOException {
+    ServerConfig.Http defaults = ConfigLoader.load(null, Map.of()).http();
+    assertEquals(new ServerConfig.Tls("", "", "tls1.2"), defaults.tls());
+    assertEquals(false, defaults.tls().configured(), "no TLS by default");
+    assertEquals("", defaults.plainaddr());
+
+    Path file = dir.resolve("tls.yml");
+    Files.writeString(file, """
+        http:
+          addr: :5443
+          plainaddr: 127.0.0.1:5000
+          tls:
+            certificate: /etc/berth/berth.crt
+            key: /etc/berth/berth.key
+        """);
+    ServerConfig.Http fromFile = ConfigLoader.load(file, Map.of()).http();
+    assertEquals(new ServerConfig.Tls("/etc/berth/berth.crt", "/etc/berth/berth.key", "tls1.2"), fromFile.tls());
+    assertEquals("127.0.0.1:5000", fromFile.plainaddr());
+
+    ServerConfig.Http fromEnv = ConfigLoader.load(null, Map.of(
+        "BERTH_HTTP_TLS_CERTIFICATE", "/run/secrets/crt",
+        "BERTH_HTTP_TLS_KEY", "/run/secrets/key",
+        "BERTH_HTTP_TLS_MINIMUMVERSION", "tls1.3",
+        "BERTH_HTTP_PLAINADDR", "127.0.0.1:5001")).http();
+    assertEquals(new ServerConfig.Tls("/run/secrets/crt", "/run/secrets/key", "tls1.3"), fromEnv.tls());
+    assertEquals("127.0.0.1:5001", fromEnv.plainaddr());
+    assertTrue(fromEnv.tls().configured());
+  }
+
+  @Test
+  void deployConfigYmlListsEveryOptionWithItsDefault() throws IOException {
+    var yaml = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
+    assertEquals(yaml.valueToTree(ServerConfig.DEFAULTS), yaml.readTree(Path.of("../deploy/config.yml").toFile()),
+        "deploy/config.yml and ServerConfig.DEFAULTS differ");
+  }
 }
