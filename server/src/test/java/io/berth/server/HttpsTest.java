@@ -214,4 +214,36 @@ class HttpsTest extends ServerTestBase {
     e = assertThrows(IllegalArgumentException.class, () -> RegistryServer.start(garbageKey));
     assertTrue(e.getMessage().startsWith("http.tls.key " + garbage + ": "), e.getMessage());
   }
+
+  @Test
+  void inTokenModeTheRealmIsHttpsAndTheTokenEndpointAnswersOverTls() throws Exception {
+    Path htpasswd = temp.resolve("https-htpasswd");
+    io.berth.server.auth.Htpasswd.setPassword(htpasswd, "alice", "alice-pw".toCharArray());
+    ServerConfig base = config().withFilesystemRoot(temp.resolve("https-token"));
+    ServerConfig cfg = base.withAuth(new ServerConfig.Auth("token", "berth",
+        new ServerConfig.HtpasswdFile(htpasswd.toString()), new ServerConfig.Token("", "berth", "berth",
+            temp.resolve("https-token-key.json").toString(), 300, 1, "", ""), java.util.Map.of(), List.of(
+            new ServerConfig.AccessRule("team/*", false, List.of("alice"), List.of(), false, List.of("pull")))));
+    try (RegistryServer s = RegistryServer.start(cfg)) {
+      String origin = "https://localhost:" + s.port();
+      HttpResponse<String> challenged = http.send(HttpRequest.newBuilder(URI.create(origin + "/v2/team/app/tags/list"))
+          .build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, challenged.statusCode());
+      assertEquals("Bearer realm=\"" + origin + "/auth/token\",service=\"berth\",scope=\"repository:team/app:pull\"",
+          challenged.headers().firstValue("WWW-Authenticate").orElse(null));
+      HttpResponse<String> token = http.send(HttpRequest.newBuilder(URI.create(origin
+              + "/auth/token?service=berth&scope=repository:team/app:pull"))
+          .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString("alice:alice-pw".getBytes(
+              StandardCharsets.UTF_8))).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, token.statusCode(), token.body());
+      String bearer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(token.body()).get("token").asText();
+      HttpResponse<String> tags = http.send(HttpRequest.newBuilder(URI.create(origin + "/v2/team/app/tags/list"))
+          .header("Authorization", "Bearer " + bearer).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(404, tags.statusCode(), "let in; the repository does not exist yet: " + tags.body());
+      HttpResponse<String> plain = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.plainPort()
+          + "/v2/")).build(), HttpResponse.BodyHandlers.ofString());
+      assertTrue(plain.headers().firstValue("WWW-Authenticate").orElse("").startsWith(
+          "Bearer realm=\"http://127.0.0.1:" + s.plainPort() + "/auth/token\""), "plain listener, plain realm");
+    }
+  }
 }
