@@ -20,6 +20,24 @@ class ConnectionBehaviourTest extends ServerTestBase {
     return HttpFramingTest.head(method, target, headers);
   }
 
+  /** HTTP/1.0 clients (ApacheBench, old proxies) keep a connection only when the answer says keep-alive. */
+  @Test
+  void http10KeepAliveIsConfirmedAndHttp10WithoutItIsClosed() throws IOException {
+    try (RawHttp c = new RawHttp(port())) {
+      for (int i = 0; i < 3; i++) {
+        RawHttp.Response ping = c.send("GET /v2/ HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").read();
+        assertEquals(200, ping.status());
+        assertEquals("keep-alive", ping.header("Connection").toLowerCase(java.util.Locale.ROOT));
+      }
+    }
+    try (RawHttp c = new RawHttp(port())) {
+      RawHttp.Response ping = c.send("GET /v2/ HTTP/1.0\r\n\r\n").read();
+      assertEquals(200, ping.status());
+      assertTrue(ping.closes(), ping::toString);
+      assertNull(c.readOrEof(), "closed after the answer");
+    }
+  }
+
   @Test
   void severalRequestsOnOneConnection() throws IOException {
     byte[] content = randomBytes(50_000, 1);

@@ -11,6 +11,7 @@ import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -249,6 +250,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
   private void send(ChannelHandlerContext ctx, Response response, boolean thenDiscardBody) {
     boolean head = HttpMethod.HEAD.equals(request.method());
     boolean alive = keepAlive;
+    if (alive && HttpVersion.HTTP_1_0.equals(request.protocolVersion())) {
+      // An HTTP/1.0 client keeps the connection only when the answer says so; otherwise it waits for the close.
+      response.header(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
     String requestLine = access.isDebugEnabled() ? request.method() + " " + request.uri() : null;
     responseInFlight = true;
     storage.execute(() -> {
