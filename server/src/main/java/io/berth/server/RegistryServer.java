@@ -10,6 +10,7 @@ import io.berth.server.http.Routes;
 import io.berth.server.tls.ServerTls;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.fs.FilesystemDriver;
+import io.berth.storage.s3.S3Driver;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -44,6 +45,8 @@ public final class RegistryServer implements AutoCloseable {
   private final Maintenance maintenance;
   private final InFlightRequests inFlight;
   private final Duration drainTimeout;
+  /** The storage backend {@link #start(ServerConfig)} opened, closed last. */
+  private AutoCloseable ownedStorage;
 
   private RegistryServer(EventLoopGroup bossGroup, EventLoopGroup workerGroup, ExecutorService storageExecutor,
       Channel serverChannel, Channel plainChannel, boolean tls, Maintenance maintenance, InFlightRequests inFlight,
@@ -59,11 +62,31 @@ public final class RegistryServer implements AutoCloseable {
     this.maintenance = maintenance;
   }
 
+  /** Starts over the storage backend the configuration names; it is closed with the server. */
   public static RegistryServer start(ServerConfig config) throws Exception {
-    return start(config, new FilesystemDriver(config.storage().filesystem().rootPath()));
+    StorageDriver driver = openStorage(config.storage());
+    try {
+      RegistryServer server = start(config, driver);
+      server.ownedStorage = driver instanceof AutoCloseable closeable ? closeable : null;
+      return server;
+    } catch (Exception e) {
+      if (driver instanceof AutoCloseable closeable) {
+        closeable.close();
+      }
+      throw e;
+    }
   }
 
-  /** Starts over the given storage backend. */
+  static StorageDriver openStorage(ServerConfig.Storage storage) throws java.io.IOException {
+    return switch (storage.backend()) {
+      case "filesystem" -> new FilesystemDriver(storage.filesystem().rootPath());
+      case "s3" -> S3Driver.create(storage.s3().settings());
+      default -> throw new IllegalArgumentException(
+          "storage.backend must be filesystem or s3, not " + storage.backend());
+    };
+  }
+
+  /** Starts over the given storage backend, which the caller closes. */
   public static RegistryServer start(ServerConfig config, StorageDriver driver) throws Exception {
     ServerConfig.Http http = config.http();
     Optional<ServerTls> tls = ServerTls.load(http.tls()); // a bad certificate or key stops us before anything runs
@@ -195,6 +218,13 @@ public final class RegistryServer implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (ownedStorage != null) {
+      try {
+        ownedStorage.close();
+      } catch (Exception e) {
+        log.warn("closing storage: {}", e.toString());
+      }
     }
   }
 }

@@ -30,6 +30,24 @@ public final class StoragePaths {
 
   private StoragePaths() {}
 
+  /**
+   * Refuses a path a backend must never be given: empty, absolute, or with empty, '.' or '..' parts, so no path
+   * can leave the backend's root or prefix.
+   *
+   * @return the path
+   */
+  public static String requireValid(String path) {
+    if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0")) {
+      throw new IllegalArgumentException("invalid storage path: " + path);
+    }
+    for (String part : path.split("/", -1)) {
+      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+        throw new IllegalArgumentException("invalid storage path: " + path);
+      }
+    }
+    return path;
+  }
+
   public static String blobData(Digest d) {
     return "blobs/" + d.algorithm().id() + "/" + d.hex().substring(0, 2) + "/" + d.hex() + "/data";
   }

@@ -13,7 +13,9 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
 
   public static final ServerConfig DEFAULTS = new ServerConfig(
       new Http(":5000", 60, 30, 16384, 4096, 10, "", new Tls("", "", "tls1.2")),
-      new Storage(new Filesystem("./data"), new Delete(false), new Maintenance(new UploadPurging(true, 168, 24))),
+      new Storage("filesystem", new Filesystem("./data"),
+          new S3("", "", "us-east-1", "", false, "", "", 16, 4),
+          new Delete(false), new Maintenance(new UploadPurging(true, 168, 24))),
       new Auth("none", "berth", new HtpasswdFile("./htpasswd"),
           new Token("", "berth", "berth", "./token-key.json", 300, 720, "", ""), Map.of(), List.of()),
       new Log("info"));
@@ -58,12 +60,43 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
     }
   }
 
-  public record Storage(Filesystem filesystem, Delete delete, Maintenance maintenance) {}
+  /** @param backend where the registry keeps its data: {@code filesystem} or {@code s3} */
+  public record Storage(String backend, Filesystem filesystem, S3 s3, Delete delete, Maintenance maintenance) {
+    public Storage withBackend(String backend) {
+      return new Storage(backend, filesystem, s3, delete, maintenance);
+    }
+  }
 
   /** @param root the directory that holds all registry data */
   public record Filesystem(String root) {
     public Path rootPath() {
       return Path.of(root);
+    }
+  }
+
+  /**
+   * The S3 backend (AWS, or an S3-compatible store such as MinIO or Ceph).
+   *
+   * @param bucket an existing bucket
+   * @param prefix a key prefix for everything Berth stores (empty: the bucket's root)
+   * @param region the bucket's region
+   * @param endpoint the store's URL for S3-compatible stores; empty for AWS
+   * @param pathstyle address buckets as {@code endpoint/bucket} (MinIO, Ceph and most others want it)
+   * @param accesskey credentials; empty: the environment ({@code AWS_ACCESS_KEY_ID}...) or the SDK's default chain
+   * @param secretkey the secret of the access key
+   * @param partsize MiB per part of a multipart upload (at least 5)
+   * @param concurrency parts of one upload sent at once
+   */
+  public record S3(String bucket, String prefix, String region, String endpoint, boolean pathstyle, String accesskey,
+      String secretkey, int partsize, int concurrency) {
+    public io.berth.storage.s3.S3Settings settings() {
+      return new io.berth.storage.s3.S3Settings(bucket, prefix, region, endpoint, pathstyle, accesskey, secretkey,
+          partsize, concurrency);
+    }
+
+    @Override
+    public String toString() { // never the secret
+      return settings().toString();
     }
   }
 
@@ -148,12 +181,22 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
   }
 
   public ServerConfig withFilesystemRoot(Path root) {
-    return new ServerConfig(http, new Storage(new Filesystem(root.toString()), storage.delete, storage.maintenance), auth,
-        log);
+    return withStorage(new Storage(storage.backend, new Filesystem(root.toString()), storage.s3, storage.delete,
+        storage.maintenance));
+  }
+
+  /** The S3 backend with these settings. */
+  public ServerConfig withS3(S3 s3) {
+    return withStorage(new Storage("s3", storage.filesystem, s3, storage.delete, storage.maintenance));
   }
 
   public ServerConfig withDeleteEnabled(boolean enabled) {
-    return new ServerConfig(http, new Storage(storage.filesystem, new Delete(enabled), storage.maintenance), auth, log);
+    return withStorage(new Storage(storage.backend, storage.filesystem, storage.s3, new Delete(enabled),
+        storage.maintenance));
+  }
+
+  public ServerConfig withStorage(Storage storage) {
+    return new ServerConfig(http, storage, auth, log);
   }
 
   public ServerConfig withHttp(Http http) {

@@ -3,6 +3,7 @@ package io.berth.storage.fs;
 import io.berth.storage.FileWriter;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
+import io.berth.storage.StoragePaths;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -233,15 +234,7 @@ public final class FilesystemDriver implements StorageDriver {
 
   /** Resolves a storage path under the root, refusing anything that could leave it. */
   private Path resolve(String path) {
-    if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0")) {
-      throw new IllegalArgumentException("invalid storage path: " + path);
-    }
-    for (String part : path.split("/", -1)) {
-      if (part.isEmpty() || part.equals(".") || part.equals("..")) {
-        throw new IllegalArgumentException("invalid storage path: " + path);
-      }
-    }
-    return root.resolve(path);
+    return root.resolve(StoragePaths.requireValid(path));
   }
 
   private static void atomicMove(Path from, Path to) throws IOException {

@@ -1,0 +1,221 @@
+package io.berth.storage.s3;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+
+/**
+ * Streams one object into S3 whatever its size, in bounded memory. Bytes are staged in a local temporary file per
+ * part (the page cache holds them, not the heap); a full part is uploaded in the background while the next one
+ * fills, up to {@code concurrency} at once, and the writer waits when that many are in flight. An object smaller
+ * than a part goes up in a single PUT; a larger one is a multipart upload. Nothing is visible under the key until
+ * {@link #finish} returns; {@link #abort} leaves nothing behind.
+ */
+final class ObjectSink implements AutoCloseable {
+  /** S3 allows no more parts than this in one upload. */
+  private static final int MAX_PARTS = 10_000;
+
+  private final S3Client client;
+  private final String bucket;
+  private final String key;
+  private final long partSize;
+  private final ExecutorService uploads;
+  private final Semaphore slots;
+  private final List<Future<CompletedPart>> parts = new ArrayList<>();
+  private final List<Path> stagedFiles = new ArrayList<>();
+  private String uploadId;
+  private Path partFile;
+  private FileChannel partChannel;
+  private long partBytes;
+  private long size;
+  private boolean done;
+
+  ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads) {
+    this.client = client;
+    this.bucket = bucket;
+    this.key = key;
+    this.partSize = partSize;
+    this.uploads = uploads;
+    this.slots = new Semaphore(concurrency);
+  }
+
+  long size() {
+    return size;
+  }
+
+  void write(ByteBuffer src) throws IOException {
+    while (src.hasRemaining()) {
+      if (partChannel == null) {
+        partFile = Files.createTempFile("berth-part-", ".tmp"); // readable by us only
+        stagedFiles.add(partFile);
+        partChannel = FileChannel.open(partFile, StandardOpenOption.WRITE);
+        partBytes = 0;
+      }
+      ByteBuffer slice = src.slice();
+      int n = (int) Math.min(slice.remaining(), partSize - partBytes);
+      slice.limit(n);
+      while (slice.hasRemaining()) {
+        partChannel.write(slice);
+      }
+      src.position(src.position() + n);
+      partBytes += n;
+      size += n;
+      if (partBytes == partSize) {
+        sendPart();
+      }
+    }
+  }
+
+  /** Uploads what is staged and makes the object visible, whole. */
+  void finish() throws IOException {
+    try {
+      if (uploadId == null) {
+        putWhole();
+      } else {
+        if (partChannel != null && partBytes > 0) {
+          sendPart();
+        }
+        List<CompletedPart> completed = new ArrayList<>();
+        for (Future<CompletedPart> part : parts) {
+          completed.add(await(part));
+        }
+        completed.sort(Comparator.comparing(CompletedPart::partNumber));
+        client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
+            .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build());
+      }
+      done = true;
+    } catch (RuntimeException e) {
+      throw S3Failures.io("upload of " + key, e);
+    } finally {
+      if (!done) {
+        abort();
+      }
+      deleteStaged();
+    }
+  }
+
+  private void putWhole() throws IOException {
+    closePartChannel();
+    PutObjectRequest put = PutObjectRequest.builder().bucket(bucket).key(key).build();
+    if (partFile == null) {
+      client.putObject(put, RequestBody.empty());
+    } else {
+      client.putObject(put, RequestBody.fromFile(partFile));
+    }
+  }
+
+  private void sendPart() throws IOException {
+    closePartChannel();
+    try {
+      if (uploadId == null) {
+        uploadId = client.createMultipartUpload(CreateMultipartUploadRequest.builder().bucket(bucket).key(key).build())
+            .uploadId();
+      }
+    } catch (RuntimeException e) {
+      throw S3Failures.io("multipart upload of " + key, e);
+    }
+    int number = parts.size() + 1;
+    if (number > MAX_PARTS) {
+      throw new IOException("object " + key + " needs more than " + MAX_PARTS + " parts: raise the part size");
+    }
+    Path file = partFile;
+    long length = partBytes;
+    partFile = null;
+    try {
+      slots.acquire(); // backpressure: at most `concurrency` parts in flight
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    parts.add(uploads.submit(() -> {
+      try {
+        String etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
+            .partNumber(number).contentLength(length).build(), RequestBody.fromFile(file)).eTag();
+        return CompletedPart.builder().partNumber(number).eTag(etag).build();
+      } finally {
+        slots.release();
+        Files.deleteIfExists(file);
+      }
+    }));
+  }
+
+  private static CompletedPart await(Future<CompletedPart> part) throws IOException {
+    try {
+      return part.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw S3Failures.io("part upload", r);
+      }
+      throw new IOException("part upload failed", e.getCause());
+    }
+  }
+
+  private void closePartChannel() throws IOException {
+    if (partChannel != null) {
+      partChannel.close();
+      partChannel = null;
+    }
+  }
+
+  /** Drops everything: staged files and any multipart upload begun. */
+  void abort() {
+    done = true;
+    for (Future<CompletedPart> part : parts) {
+      part.cancel(true);
+    }
+    if (uploadId != null) {
+      try {
+        client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
+            .build());
+      } catch (RuntimeException ignored) {
+        // the bucket's lifecycle rule for incomplete uploads is the backstop
+      }
+    }
+    deleteStaged();
+  }
+
+  private void deleteStaged() {
+    try {
+      closePartChannel();
+    } catch (IOException ignored) {
+      // deleting anyway
+    }
+    for (Path file : stagedFiles) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException ignored) {
+        // a leftover temp file
+      }
+    }
+    stagedFiles.clear();
+  }
+
+  @Override
+  public void close() {
+    if (!done) {
+      abort();
+    }
+  }
+}

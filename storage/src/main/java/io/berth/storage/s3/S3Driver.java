@@ -1,0 +1,317 @@
+package io.berth.storage.s3;
+
+import io.berth.storage.FileWriter;
+import io.berth.storage.PathNotFoundException;
+import io.berth.storage.StorageDriver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.channels.SeekableByteChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The S3 backend (AWS S3, or any S3-compatible store: MinIO, Ceph, S3Proxy). Layout in {@link S3Keys}: files
+ * are objects; appended files (uploads in progress) are an empty marker object plus one segment object per
+ * committed write. Every write becomes visible whole (a PUT, a completed multipart upload or a copy), and a
+ * returned write is durable, as S3 acknowledges only stored objects.
+ */
+public final class S3Driver implements StorageDriver, AutoCloseable {
+  /** Metadata that marks the object of an appended file: its bytes are in its segments. */
+  static final String APPENDED = "berth-appended";
+  /** The largest object one CopyObject may copy. */
+  static final long MAX_COPY = 5L << 30;
+
+  private final S3Client client;
+  private final S3Settings settings;
+  private final String bucket;
+  private final S3Keys keys;
+  private final ExecutorService uploads =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-s3-part-", 0).factory());
+
+  S3Driver(S3Client client, S3Settings settings) {
+    this.client = client;
+    this.settings = settings;
+    this.bucket = settings.bucket();
+    this.keys = new S3Keys(settings.prefix());
+  }
+
+  /** A driver with its own client, as the settings say. */
+  public static S3Driver create(S3Settings settings) {
+    var builder = S3Client.builder()
+        .region(Region.of(settings.region()))
+        .forcePathStyle(settings.pathStyle())
+        .credentialsProvider(credentials(settings))
+        // S3-compatible stores don't all know the SDK's newer default checksums; S3 needs them only when asked.
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD))
+        .httpClientBuilder(Apache5HttpClient.builder()
+            .maxConnections(Math.max(64, settings.concurrency() * 16))
+            .connectionTimeout(Duration.ofSeconds(10))
+            .socketTimeout(Duration.ofSeconds(60)));
+    if (!settings.endpoint().isEmpty()) {
+      builder.endpointOverride(URI.create(settings.endpoint()));
+    }
+    return new S3Driver(builder.build(), settings);
+  }
+
+  private static AwsCredentialsProvider credentials(S3Settings settings) {
+    if (!settings.accessKey().isEmpty()) {
+      return StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey()));
+    }
+    return DefaultCredentialsProvider.builder().build(); // environment, profile, instance or container role
+  }
+
+  @Override
+  public String toString() {
+    return "s3 " + (settings.endpoint().isEmpty() ? "" : settings.endpoint() + " ") + "bucket " + bucket
+        + (settings.prefix().isEmpty() ? "" : " prefix " + settings.prefix());
+  }
+
+  @Override
+  public Optional<Long> size(String path) throws IOException {
+    Optional<HeadObjectResponse> head = head(keys.file(path));
+    if (head.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(isAppended(head.get()) ? end(segments(path)) : head.get().contentLength());
+  }
+
+  @Override
+  public byte[] getContent(String path) throws IOException {
+    String key = keys.file(path);
+    try (var object = client.getObject(b -> b.bucket(bucket).key(key))) {
+      if (isAppended(object.response().metadata())) {
+        object.abort();
+        try (SeekableByteChannel channel = reader(path, 0)) {
+          return readAll(channel);
+        }
+      }
+      return object.readAllBytes();
+    } catch (RuntimeException e) {
+      throw S3Failures.io(path, e);
+    }
+  }
+
+  @Override
+  public void putContent(String path, byte[] content) throws IOException {
+    String key = keys.file(path);
+    try {
+      client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).build(), RequestBody.fromBytes(content));
+    } catch (RuntimeException e) {
+      throw S3Failures.io("PUT " + path, e);
+    }
+  }
+
+  @Override
+  public SeekableByteChannel reader(String path, long offset) throws IOException {
+    String key = keys.file(path);
+    HeadObjectResponse head = head(key).orElseThrow(() -> new PathNotFoundException(path));
+    List<S3ReadChannel.Piece> pieces = isAppended(head)
+        ? segments(path)
+        : List.of(new S3ReadChannel.Piece(key, 0, head.contentLength()));
+    return new S3ReadChannel(client, bucket, pieces, offset);
+  }
+
+  @Override
+  public FileWriter appender(String path) throws IOException {
+    String key = keys.file(path);
+    Optional<HeadObjectResponse> head = head(key);
+    long size;
+    if (head.isPresent() && isAppended(head.get())) {
+      size = end(segments(path));
+    } else {
+      deletePrefix(keys.segments(path)); // left by an appended file this path held before
+      size = head.map(HeadObjectResponse::contentLength).orElse(0L);
+      if (size > 0) {
+        copy(key, size, keys.segment(path, 0)); // a whole file becomes the first segment
+      }
+      try {
+        client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).metadata(Map.of(APPENDED, "true")).build(),
+            RequestBody.empty());
+      } catch (RuntimeException e) {
+        throw S3Failures.io("PUT " + path, e);
+      }
+    }
+    return new SegmentWriter(size, offset -> sink(keys.segment(path, offset)));
+  }
+
+  private ObjectSink sink(String key) {
+    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads);
+  }
+
+  @Override
+  public List<String> list(String directory) throws IOException {
+    String prefix = keys.directory(directory);
+    TreeSet<String> names = new TreeSet<>();
+    try {
+      ListObjectsV2Request.Builder request = ListObjectsV2Request.builder().bucket(bucket).prefix(prefix).delimiter("/");
+      for (ListObjectsV2Response page : client.listObjectsV2Paginator(request.build())) {
+        for (S3Object object : page.contents()) {
+          names.add(object.key().substring(prefix.length()));
+        }
+        for (CommonPrefix common : page.commonPrefixes()) {
+          String name = common.prefix().substring(prefix.length());
+          names.add(name.substring(0, name.length() - 1));
+        }
+      }
+    } catch (RuntimeException e) {
+      throw S3Failures.io("LIST " + directory, e);
+    }
+    names.remove("");
+    return List.copyOf(names);
+  }
+
+  @Override
+  public void move(String source, String destination) throws IOException {
+    String from = keys.file(source);
+    String to = keys.file(destination);
+    HeadObjectResponse head = head(from).orElseThrow(() -> new PathNotFoundException(source));
+    if (isAppended(head)) {
+      new SegmentComposer(client, bucket, settings, uploads).compose(segments(source), to);
+    } else {
+      copy(from, head.contentLength(), to);
+    }
+    delete(source);
+  }
+
+  @Override
+  public void delete(String path) throws IOException {
+    String key = keys.file(path);
+    List<String> doomed = new ArrayList<>();
+    doomed.add(key);
+    doomed.addAll(keysUnder(keys.directory(path)));
+    doomed.addAll(keysUnder(keys.segments(path)));
+    deleteKeys(doomed);
+  }
+
+  @Override
+  public void close() {
+    uploads.shutdownNow();
+    client.close();
+  }
+
+  private void deletePrefix(String prefix) throws IOException {
+    deleteKeys(keysUnder(prefix));
+  }
+
+  private List<String> keysUnder(String prefix) throws IOException {
+    List<String> found = new ArrayList<>();
+    try {
+      for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))) {
+        page.contents().forEach(o -> found.add(o.key()));
+      }
+    } catch (RuntimeException e) {
+      throw S3Failures.io("LIST " + prefix, e);
+    }
+    return found;
+  }
+
+  private void deleteKeys(List<String> doomed) throws IOException {
+    for (int from = 0; from < doomed.size(); from += 1000) {
+      List<ObjectIdentifier> batch = doomed.subList(from, Math.min(from + 1000, doomed.size())).stream()
+          .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+      try {
+        var result = client.deleteObjects(DeleteObjectsRequest.builder().bucket(bucket)
+            .delete(Delete.builder().objects(batch).quiet(true).build()).build());
+        if (!result.errors().isEmpty()) {
+          throw new IOException("S3 delete failed for " + result.errors().get(0).key() + ": "
+              + result.errors().get(0).message());
+        }
+      } catch (RuntimeException e) {
+        throw S3Failures.io("DELETE", e);
+      }
+    }
+  }
+
+  /** The segments of an appended file, in order, as far as they run without a gap. */
+  private List<S3ReadChannel.Piece> segments(String path) throws IOException {
+    List<S3ReadChannel.Piece> pieces = new ArrayList<>();
+    long expected = 0;
+    try {
+      for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(
+          keys.segments(path)))) {
+        for (S3Object object : page.contents()) {
+          long offset = S3Keys.offsetOf(object.key());
+          if (offset != expected) {
+            return pieces; // a segment of a writer that failed midway, or left by a crash: not part of the file
+          }
+          pieces.add(new S3ReadChannel.Piece(object.key(), offset, object.size()));
+          expected = offset + object.size();
+        }
+      }
+    } catch (RuntimeException e) {
+      throw S3Failures.io("LIST segments of " + path, e);
+    }
+    return pieces;
+  }
+
+  private static long end(List<S3ReadChannel.Piece> pieces) {
+    return pieces.isEmpty() ? 0 : pieces.get(pieces.size() - 1).end();
+  }
+
+  /** Server-side copy: one CopyObject up to 5 GiB, a multipart copy beyond. */
+  private void copy(String from, long size, String to) throws IOException {
+    if (size <= MAX_COPY) {
+      try {
+        client.copyObject(b -> b.sourceBucket(bucket).sourceKey(from).destinationBucket(bucket).destinationKey(to));
+      } catch (RuntimeException e) {
+        throw S3Failures.io("COPY " + from, e);
+      }
+    } else {
+      new SegmentComposer(client, bucket, settings, uploads).compose(List.of(new S3ReadChannel.Piece(from, 0, size)), to);
+    }
+  }
+
+  private Optional<HeadObjectResponse> head(String key) throws IOException {
+    try {
+      return Optional.of(client.headObject(b -> b.bucket(bucket).key(key)));
+    } catch (RuntimeException e) {
+      if (S3Failures.notFound(e)) {
+        return Optional.empty();
+      }
+      throw S3Failures.io("HEAD " + key, e);
+    }
+  }
+
+  private static boolean isAppended(HeadObjectResponse head) {
+    return isAppended(head.metadata());
+  }
+
+  private static boolean isAppended(Map<String, String> metadata) {
+    return "true".equals(metadata.get(APPENDED));
+  }
+
+  private static byte[] readAll(SeekableByteChannel channel) throws IOException {
+    try (InputStream in = java.nio.channels.Channels.newInputStream(channel)) {
+      return in.readAllBytes();
+    }
+  }
+}
