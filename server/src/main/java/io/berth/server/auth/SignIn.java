@@ -53,10 +53,13 @@ public final class SignIn {
     // The user's current hash is part of the key: a password change or a removal ends what was remembered.
     String key = cacheKey(user, password, htpasswd.credentialVersion(user).orElse(""));
     if (verified.getIfPresent(key) == null) {
-      if (!htpasswd.verify(user, password)) {
-        throttle.failed(client);
-        throw Denial.unauthorized("invalid user name or password", challenge);
+      if (!throttle.tryAttempt(client)) {
+        throw tooMany();
       }
+      if (!htpasswd.verify(user, password)) {
+        throw Denial.unauthorized("invalid user name or password", challenge); // the attempt stays counted
+      }
+      throttle.succeeded(client);
       verified.put(key, Boolean.TRUE);
     }
     return rules.identify(user);
@@ -77,11 +80,19 @@ public final class SignIn {
     return rules;
   }
 
+  /**
+   * Refuses a throttled client before anything else, the remembered passwords included: else a client past its
+   * failures could go on guessing without bcrypt's cost, and learn the right password when it is remembered.
+   */
   private void throttled(String client) {
     if (throttle.blocked(client)) {
-      throw new Denial(ErrorCode.TOOMANYREQUESTS, 429, "too many failed sign-ins; try again later",
-          Map.of("Retry-After", String.valueOf(LoginThrottle.WINDOW.toSeconds())));
+      throw tooMany();
     }
+  }
+
+  private static Denial tooMany() {
+    return new Denial(ErrorCode.TOOMANYREQUESTS, 429, "too many failed sign-ins; try again later",
+        Map.of("Retry-After", String.valueOf(LoginThrottle.WINDOW.toSeconds())));
   }
 
   /** {@code [user, password]} of a {@code Basic} header, or null when it is not one. */
