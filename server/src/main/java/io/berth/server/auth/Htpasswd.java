@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,13 @@ import org.slf4j.LoggerFactory;
 public final class Htpasswd {
   private static final Logger log = LoggerFactory.getLogger(Htpasswd.class);
   private static final int COST = 10;
+  /**
+   * Password checks running at once, at most. Requests run on virtual threads, whose carrier threads are as many
+   * as the CPUs and are not time-sliced: a burst of sign-ins (right or wrong, from anywhere) checked all at once
+   * would occupy every carrier for as long as their bcrypt takes, stalling every other request. Half the CPUs
+   * leaves the rest free; a waiting check gives its carrier up.
+   */
+  static final int MAX_CONCURRENT_CHECKS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
   /** Checks a password against a bcrypt hash; {@link #BCRYPT} but in tests, which watch what is checked. */
   interface HashCheck {
@@ -35,6 +43,9 @@ public final class Htpasswd {
   }
 
   static final HashCheck BCRYPT = (password, hash) -> BCrypt.verifyer().verify(password, hash).verified;
+
+  /** One for the JVM, as the CPUs are. */
+  private static final Semaphore CHECKS = new Semaphore(MAX_CONCURRENT_CHECKS, true);
 
   private final Path file;
   private final HashCheck check;
@@ -67,11 +78,14 @@ public final class Htpasswd {
     reloadIfChanged();
     String hash = hashes.get(user);
     boolean known = hash != null;
+    CHECKS.acquireUninterruptibly();
     try {
       boolean matches = check.matches(password.toCharArray(), known ? hash : dummyHash);
       return known && matches;
     } catch (IllegalArgumentException tooLongOrMalformed) {
       return false;
+    } finally {
+      CHECKS.release();
     }
   }
 

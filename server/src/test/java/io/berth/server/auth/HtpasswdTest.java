@@ -71,4 +71,39 @@ class HtpasswdTest {
           "an unknown user costs what a known one does (the file's cost, 05): " + dummy);
     }
   }
+  /**
+   * Requests run on virtual threads, whose carriers are as many as the CPUs and are not time-sliced: bcrypt checks
+   * on all of them at once (a burst of sign-ins, right or wrong, from anywhere) would stall every other request
+   * until they end. At most {@link Htpasswd#MAX_CONCURRENT_CHECKS} run at once, fewer than the carriers.
+   */
+  @Test
+  void bcryptChecksNeverOccupyEveryCarrierThread() throws Exception {
+    Path file = Files.writeString(dir.resolve("htpasswd"), ALICE + "\n");
+    java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    Htpasswd htpasswd = Htpasswd.load(file, (password, hash) -> {
+      calls.incrementAndGet();
+      most.accumulateAndGet(running.incrementAndGet(), Math::max);
+      try {
+        Thread.sleep(30);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        running.decrementAndGet();
+      }
+      return true;
+    });
+    int cpus = Runtime.getRuntime().availableProcessors();
+    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 4 * cpus + 8; i++) {
+        String user = i % 2 == 0 ? "alice" : "nobody" + i;
+        threads.submit(() -> htpasswd.verify(user, "pw"));
+      }
+    }
+    assertEquals(4 * cpus + 8, calls.get());
+    assertTrue(most.get() <= Htpasswd.MAX_CONCURRENT_CHECKS, most.get() + " checks ran at once");
+    assertTrue(Htpasswd.MAX_CONCURRENT_CHECKS >= 1 && (cpus == 1 || Htpasswd.MAX_CONCURRENT_CHECKS < cpus),
+        "some carriers stay free: " + Htpasswd.MAX_CONCURRENT_CHECKS + " of " + cpus);
+  }
 }
