@@ -4,6 +4,7 @@ import io.berth.server.config.ServerConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,16 @@ import javax.net.ssl.SSLException;
  * isn't the certificate's.
  */
 public final class ServerTls {
+  /**
+   * distribution's default suites: forward secrecy and AEAD only. Netty's defaults add CBC-SHA1 suites and static
+   * RSA key exchange (which only recent JDKs' security policy turns off). Suites the JDK lacks are left out.
+   */
+  private static final List<String> CIPHER_SUITES = List.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
   private final SslContext context;
   private final X509Certificate certificate;
 
@@ -67,6 +78,7 @@ public final class ServerTls {
       SslContext context = SslContextBuilder.forServer(key, chain)
           .sslProvider(SslProvider.JDK)
           .protocols(protocols)
+          .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
           .build();
       return Optional.of(new ServerTls(context, chain.getFirst()));
     } catch (SSLException e) {
