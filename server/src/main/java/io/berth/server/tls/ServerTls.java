@@ -43,6 +43,8 @@ public final class ServerTls {
       "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
       "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
+  private static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
   private final SslContext context;
   private final X509Certificate certificate;
 
@@ -74,6 +76,7 @@ public final class ServerTls {
       throw new IllegalArgumentException("http.tls.key " + config.key() + " is not the key of the certificate in "
           + "http.tls.certificate " + config.certificate() + " (the first certificate there must be the server's)");
     }
+    refuseClientRenegotiation();
     try {
       SslContext context = SslContextBuilder.forServer(key, chain)
           .sslProvider(SslProvider.JDK)
@@ -125,6 +128,18 @@ public final class ServerTls {
       throw new IllegalArgumentException(option + " " + file + ": permission denied");
     } catch (IOException e) {
       throw new IllegalArgumentException(option + " " + file + ": cannot read it (" + e + ")");
+    }
+  }
+
+  /**
+   * Refuses TLS 1.2 handshakes a client starts on an established connection: each costs us a signature (a cheap
+   * way to burn our CPU), and no registry client needs them; Go's servers, distribution's, refuse them too. The
+   * JDK only has a system property for it, read once, at the JVM's first server handshake: so it is set before
+   * any, unless the operator set it.
+   */
+  private static void refuseClientRenegotiation() {
+    if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+      System.setProperty(REJECT_RENEGOTIATION, "true");
     }
   }
 
