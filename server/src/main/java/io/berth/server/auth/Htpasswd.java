@@ -1,6 +1,7 @@
 package io.berth.server.auth;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -42,7 +43,15 @@ public final class Htpasswd {
     boolean matches(char[] password, String hash);
   }
 
-  static final HashCheck BCRYPT = (password, hash) -> BCrypt.verifyer().verify(password, hash).verified;
+  /** bcrypt reads this much of a password; Apache's {@code htpasswd -B} and Go's bcrypt ignore the rest. */
+  static final int MAX_PASSWORD_BYTES = 72;
+
+  /**
+   * A longer password is checked on its first 72 bytes, as Apache made its hash and as distribution checks it;
+   * the library's default refuses it, which locked such users out.
+   */
+  static final HashCheck BCRYPT = (password, hash) -> BCrypt.verifyer(BCrypt.Version.VERSION_2Y,
+      LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2Y)).verify(password, hash).verified;
 
   /** One for the JVM, as the CPUs are. */
   private static final Semaphore CHECKS = new Semaphore(MAX_CONCURRENT_CHECKS, true);
@@ -168,6 +177,10 @@ public final class Htpasswd {
   public static void setPassword(Path file, String user, char[] password) throws IOException {
     if (user.isEmpty() || user.contains(":") || user.chars().anyMatch(Character::isWhitespace)) {
       throw new IllegalArgumentException("a user name can't be empty or hold ':' or spaces");
+    }
+    if (StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password)).remaining() > MAX_PASSWORD_BYTES) {
+      throw new IllegalArgumentException("a password can't be longer than " + MAX_PASSWORD_BYTES
+          + " bytes: bcrypt would ignore the rest");
     }
     String line = user + ":" + BCrypt.with(BCrypt.Version.VERSION_2Y).hashToString(COST, password);
     List<String> lines = new ArrayList<>();

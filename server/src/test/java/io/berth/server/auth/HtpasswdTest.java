@@ -33,6 +33,34 @@ class HtpasswdTest {
     assertFalse(htpasswd.verify("md5user", "anything"));
   }
 
+  /**
+   * bcrypt reads the first 72 bytes of a password. Apache's {@code htpasswd -B} takes a longer one and hashes those
+   * (this line is its {@code htpasswd -nbB -C 5 bob} with 80 x's), as Go's bcrypt, distribution's, checks them:
+   * the user signs in with the password it was given, all 80 bytes.
+   */
+  @Test
+  void aPasswordLongerThanBcryptReadsIsCheckedOnItsFirst72BytesAsApacheAndGoDo() throws IOException {
+    Path file = Files.writeString(dir.resolve("htpasswd"),
+        "bob:$2y$05$g8KxnsBtgQNggJh.G4XE4eeEj9NQVJ0cOAIqsgaASrXEbCgmzOEQ.\n");
+    Htpasswd htpasswd = Htpasswd.load(file);
+    assertTrue(htpasswd.verify("bob", "x".repeat(80)));
+    assertTrue(htpasswd.verify("bob", "x".repeat(72)), "what bcrypt reads of it");
+    assertFalse(htpasswd.verify("bob", "x".repeat(71)));
+    assertFalse(htpasswd.verify("nobody", "x".repeat(80)));
+  }
+
+  /** {@code berth htpasswd} says so instead of hashing a part of a password silently (or failing with a trace). */
+  @Test
+  void setPasswordRefusesAPasswordLongerThanBcryptReads() throws IOException {
+    Path file = dir.resolve("htpasswd");
+    Htpasswd.setPassword(file, "carol", "é".repeat(36).toCharArray()); // 72 bytes in UTF-8
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Htpasswd.setPassword(file, "dave", "é".repeat(37).toCharArray()));
+    assertTrue(e.getMessage().contains("72 bytes"), e.getMessage());
+    assertTrue(Htpasswd.load(file).verify("carol", "é".repeat(36)));
+    assertEquals(1, Files.readAllLines(file).size(), "dave was not added");
+  }
+
   @Test
   void setPasswordAddsAndChangesUsersAndIsReadAgainWithoutRestart() throws IOException {
     Path file = Files.writeString(dir.resolve("htpasswd"), ALICE + "\n");
