@@ -66,6 +66,36 @@ class SignInTest {
     assertEquals(200 - checks.get(), outcomes.getOrDefault(ErrorCode.TOOMANYREQUESTS, 0), outcomes::toString);
   }
 
+  /**
+   * A push's parallel requests, or a CI farm behind one address, send the same credentials at once before any is
+   * remembered: they wait for one check, so they neither run into the throttle nor take a bcrypt each.
+   */
+  @Test
+  void theSameCredentialsSentManyTimesAtOnceAreCheckedOnce() throws Exception {
+    Path file = Files.writeString(dir.resolve("htpasswd"), HtpasswdTest.ALICE + "\n");
+    AtomicInteger checks = new AtomicInteger();
+    Htpasswd htpasswd = Htpasswd.load(file, (password, hash) -> {
+      checks.incrementAndGet();
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new String(password).equals("right");
+    });
+    SignIn signIn = new SignIn(htpasswd, AccessRules.of(ServerConfig.DEFAULTS.auth()), "berth");
+    List<Callable<String>> requests = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      requests.add(() -> signIn.password("alice", "right", "192.0.2.9").user());
+    }
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (Future<String> f : threads.invokeAll(requests)) {
+        assertEquals("alice", f.get());
+      }
+    }
+    assertEquals(1, checks.get(), "one bcrypt check for them all");
+  }
+
   @Test
   void theRightPasswordFreesItsAttemptSoOnlyFailuresCount() throws Exception {
     Path file = Files.writeString(dir.resolve("htpasswd"), HtpasswdTest.ALICE + "\n");
