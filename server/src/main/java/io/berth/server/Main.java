@@ -100,7 +100,12 @@ public final class Main {
       System.err.println("berth: empty password");
       System.exit(1);
     }
-    io.berth.server.auth.Htpasswd.setPassword(Path.of(args[1]), args[2], password);
+    try {
+      io.berth.server.auth.Htpasswd.setPassword(Path.of(args[1]), args[2], password);
+    } catch (IllegalArgumentException e) {
+      System.err.println("berth: " + e.getMessage());
+      System.exit(1);
+    }
     System.out.println("password set for " + args[2] + " in " + args[1]);
   }
 

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JOSEObjectType;
@@ -85,6 +86,19 @@ class BearerAuthTest extends TokenTestBase {
           r.header("WWW-Authenticate"));
       r = raw.send("GET /v2/ HTTP/1.1\r\nHost: evil\",error=\"x\r\n\r\n").read();
       assertEquals(challenge(null, null), r.header("WWW-Authenticate"), "a quote is no host: our own address");
+    }
+  }
+
+  /** A path's name goes into the challenge's scope: one that is no repository name is a 400, and no challenge. */
+  @Test
+  void aNameThatIsNoRepositoryNameIsA400BeforeAnyChallenge() throws IOException {
+    for (String path : List.of("/v2/a\",error=\"x/tags/list", "/v2/Team/App/manifests/latest",
+        "/v2/team/app\"/blobs/" + DIGEST, "/v2/te\u00e9m/app/tags/list")) {
+      try (RawHttp raw = new RawHttp(port())) {
+        RawHttp.Response r = raw.send(("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(ISO_8859_1)).read();
+        assertError(400, "NAME_INVALID", r);
+        assertNull(r.header("WWW-Authenticate"), path);
+      }
     }
   }
 

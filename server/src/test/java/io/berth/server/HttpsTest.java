@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,6 +181,35 @@ class HttpsTest extends ServerTestBase {
           () -> client.send(HttpRequest.newBuilder(ping).build(), HttpResponse.BodyHandlers.ofByteArray()));
       HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(ping).build(), HttpResponse.BodyHandlers.ofByteArray());
       assertEquals("TLSv1.3", r.sslSession().orElseThrow().getProtocol());
+    }
+  }
+
+  /**
+   * A TLS 1.2 client may not start a new handshake on an established connection: each costs the server a
+   * signature, a cheap way to burn its CPU, and no registry client needs one (Go's servers, distribution's, refuse
+   * them too).
+   */
+  @Test
+  void clientInitiatedRenegotiationIsRefused() throws Exception {
+    try (SSLSocket socket = (SSLSocket) certs.trustingCa().getSocketFactory().createSocket("127.0.0.1", port())) {
+      socket.setSoTimeout(10_000);
+      socket.setEnabledProtocols(new String[] {"TLSv1.2"});
+      java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
+      socket.addHandshakeCompletedListener(e -> handshakes.incrementAndGet());
+      socket.startHandshake();
+      String answer;
+      try {
+        socket.startHandshake(); // renegotiation
+        socket.getOutputStream().write("GET /v2/ HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        byte[] buffer = new byte[12];
+        int n = socket.getInputStream().read(buffer);
+        answer = n < 0 ? "closed" : new String(buffer, 0, n, StandardCharsets.US_ASCII);
+      } catch (IOException refused) {
+        answer = refused.toString();
+      }
+      assertTrue(!answer.startsWith("HTTP/1.1"), "the connection went on after a renegotiation: " + answer);
+      assertTrue(handshakes.get() <= 1, handshakes + " handshakes completed");
     }
   }
 

@@ -99,6 +99,10 @@ class PasswordsNotLoggedTest {
       assertEquals(400, send(http, HttpRequest.newBuilder(URI.create(base + "/auth/token"))
           .header("Content-Type", "application/x-www-form-urlencoded")
           .POST(HttpRequest.BodyPublishers.ofString("grant_type=magic&password=" + PASSWORD))));
+      // a form that is not properly URL-encoded (a '%' left raw): refused, and the form is not logged either
+      assertEquals(400, send(http, HttpRequest.newBuilder(URI.create(base + "/auth/token"))
+          .header("Content-Type", "application/x-www-form-urlencoded")
+          .POST(HttpRequest.BodyPublishers.ofString("grant_type=password&username=alice&password=" + WRONG + "%zz"))));
     }
     process.destroy();
     assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the server stops");

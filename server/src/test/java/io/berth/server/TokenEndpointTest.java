@@ -212,6 +212,14 @@ class TokenEndpointTest extends TokenTestBase {
     assertError(400, "UNSUPPORTED", tokenPost(form("service", SERVICE, "username", ALICE, "password", "alice-pw")));
     assertError(400, "UNSUPPORTED", tokenPost(form("grant_type", "password", "username", ALICE, "service", SERVICE)));
     assertError(400, "UNSUPPORTED", tokenPost(form("grant_type", "refresh_token", "service", SERVICE)));
+    // a form that is not URL-encoded properly: the client's mistake, and its message must not hold the password
+    for (String body : List.of("grant_type=password&username=alice&password=alice-pw%zz",
+        "grant_type=password&username=alice&password=alice-pw%", "grant_type=password&username=alice%&password=x")) {
+      HttpResponse<byte[]> r = request("POST", "/auth/token", body.getBytes(UTF_8),
+          "Content-Type", "application/x-www-form-urlencoded");
+      assertError(400, "UNSUPPORTED", r);
+      assertFalse(text(r).contains("alice-pw"), () -> text(r));
+    }
     // and none of it counted as a failed sign-in
     assertEquals(200, tokenRequest(ALICE, "alice-pw", null, "repository:team/app:pull").statusCode());
   }

@@ -1,6 +1,7 @@
 package io.berth.server.auth;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +30,31 @@ import org.slf4j.LoggerFactory;
 public final class Htpasswd {
   private static final Logger log = LoggerFactory.getLogger(Htpasswd.class);
   private static final int COST = 10;
+  /**
+   * Password checks running at once, at most. Requests run on virtual threads, whose carrier threads are as many
+   * as the CPUs and are not time-sliced: a burst of sign-ins (right or wrong, from anywhere) checked all at once
+   * would occupy every carrier for as long as their bcrypt takes, stalling every other request. Half the CPUs
+   * leaves the rest free; a waiting check gives its carrier up.
+   */
+  static final int MAX_CONCURRENT_CHECKS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
   /** Checks a password against a bcrypt hash; {@link #BCRYPT} but in tests, which watch what is checked. */
   interface HashCheck {
     boolean matches(char[] password, String hash);
   }
 
-  static final HashCheck BCRYPT = (password, hash) -> BCrypt.verifyer().verify(password, hash).verified;
+  /** bcrypt reads this much of a password; Apache's {@code htpasswd -B} and Go's bcrypt ignore the rest. */
+  static final int MAX_PASSWORD_BYTES = 72;
+
+  /**
+   * A longer password is checked on its first 72 bytes, as Apache made its hash and as distribution checks it;
+   * the library's default refuses it, which locked such users out.
+   */
+  static final HashCheck BCRYPT = (password, hash) -> BCrypt.verifyer(BCrypt.Version.VERSION_2Y,
+      LongPasswordStrategies.truncate(BCrypt.Version.VERSION_2Y)).verify(password, hash).verified;
+
+  /** One for the JVM, as the CPUs are. */
+  private static final Semaphore CHECKS = new Semaphore(MAX_CONCURRENT_CHECKS, true);
 
   private final Path file;
   private final HashCheck check;
@@ -67,11 +87,14 @@ public final class Htpasswd {
     reloadIfChanged();
     String hash = hashes.get(user);
     boolean known = hash != null;
+    CHECKS.acquireUninterruptibly();
     try {
       boolean matches = check.matches(password.toCharArray(), known ? hash : dummyHash);
       return known && matches;
     } catch (IllegalArgumentException tooLongOrMalformed) {
       return false;
+    } finally {
+      CHECKS.release();
     }
   }
 
@@ -154,6 +177,10 @@ public final class Htpasswd {
   public static void setPassword(Path file, String user, char[] password) throws IOException {
     if (user.isEmpty() || user.contains(":") || user.chars().anyMatch(Character::isWhitespace)) {
       throw new IllegalArgumentException("a user name can't be empty or hold ':' or spaces");
+    }
+    if (StandardCharsets.UTF_8.encode(java.nio.CharBuffer.wrap(password)).remaining() > MAX_PASSWORD_BYTES) {
+      throw new IllegalArgumentException("a password can't be longer than " + MAX_PASSWORD_BYTES
+          + " bytes: bcrypt would ignore the rest");
     }
     String line = user + ":" + BCrypt.with(BCrypt.Version.VERSION_2Y).hashToString(COST, password);
     List<String> lines = new ArrayList<>();

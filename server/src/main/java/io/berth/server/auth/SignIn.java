@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Checks a user name and password against the htpasswd file, for basic sign-in and for the token endpoint alike.
@@ -27,6 +30,11 @@ public final class SignIn {
   private final LoginThrottle throttle = new LoginThrottle();
   private final Cache<String, Boolean> verified =
       Caffeine.newBuilder().expireAfterWrite(Duration.ofMinutes(1)).maximumSize(10_000).build();
+  /**
+   * Checks in progress, by the key of {@link #verified}: the parallel requests of a push (or a CI farm behind one
+   * address) send the same credentials at once, and take one bcrypt check and one attempt between them.
+   */
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> checking = new ConcurrentHashMap<>();
   private final byte[] pepper = new byte[32];
 
   /** @param realm the realm of the {@code Basic} challenge a 401 for wrong credentials carries */
@@ -53,13 +61,42 @@ public final class SignIn {
     // The user's current hash is part of the key: a password change or a removal ends what was remembered.
     String key = cacheKey(user, password, htpasswd.credentialVersion(user).orElse(""));
     if (verified.getIfPresent(key) == null) {
-      if (!htpasswd.verify(user, password)) {
-        throttle.failed(client);
-        throw Denial.unauthorized("invalid user name or password", challenge);
-      }
-      verified.put(key, Boolean.TRUE);
+      check(key, user, password, client);
     }
     return rules.identify(user);
+  }
+
+  /**
+   * Checks a password not remembered, taking one of the client's attempts for it; requests carrying the same
+   * credentials meanwhile wait for this check and share its outcome.
+   */
+  private void check(String key, String user, String password, String client) {
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    CompletableFuture<Void> running = checking.putIfAbsent(key, mine);
+    if (running != null) {
+      try {
+        running.join();
+        return;
+      } catch (CompletionException e) {
+        throw e.getCause() instanceof Denial d ? d : e;
+      }
+    }
+    try {
+      if (!throttle.tryAttempt(client)) {
+        throw tooMany();
+      }
+      if (!htpasswd.verify(user, password)) {
+        throw Denial.unauthorized("invalid user name or password", challenge); // the attempt stays counted
+      }
+      throttle.succeeded(client);
+      verified.put(key, Boolean.TRUE);
+      mine.complete(null);
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      checking.remove(key, mine);
+    }
   }
 
   /** The {@code WWW-Authenticate} value that asks for a user name and password. */
@@ -77,11 +114,19 @@ public final class SignIn {
     return rules;
   }
 
+  /**
+   * Refuses a throttled client before anything else, the remembered passwords included: else a client past its
+   * failures could go on guessing without bcrypt's cost, and learn the right password when it is remembered.
+   */
   private void throttled(String client) {
     if (throttle.blocked(client)) {
-      throw new Denial(ErrorCode.TOOMANYREQUESTS, 429, "too many failed sign-ins; try again later",
-          Map.of("Retry-After", String.valueOf(LoginThrottle.WINDOW.toSeconds())));
+      throw tooMany();
     }
+  }
+
+  private static Denial tooMany() {
+    return new Denial(ErrorCode.TOOMANYREQUESTS, 429, "too many failed sign-ins; try again later",
+        Map.of("Retry-After", String.valueOf(LoginThrottle.WINDOW.toSeconds())));
   }
 
   /** {@code [user, password]} of a {@code Basic} header, or null when it is not one. */

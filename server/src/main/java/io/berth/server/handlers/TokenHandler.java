@@ -47,8 +47,7 @@ public final class TokenHandler {
 
   public Endpoint post() {
     return Endpoint.smallBody(MAX_FORM_BYTES, (exchange, body) -> {
-      Map<String, List<String>> form =
-          new QueryStringDecoder(new String(body, StandardCharsets.UTF_8), StandardCharsets.UTF_8, false).parameters();
+      Map<String, List<String>> form = form(body);
       String service = first(form, "service");
       List<String> scopes = form.getOrDefault("scope", List.of());
       String grant = first(form, "grant_type");
@@ -72,6 +71,20 @@ public final class TokenHandler {
         default -> throw Denial.badRequest("grant_type must be password or refresh_token");
       };
     });
+  }
+
+  /**
+   * The decoded form. A malformed escape is the client's 400, and its message is not passed on: Netty's quotes the
+   * whole field, which may be the password.
+   */
+  private static Map<String, List<String>> form(byte[] body) {
+    try {
+      return new QueryStringDecoder(new String(body, StandardCharsets.UTF_8), StandardCharsets.UTF_8, false)
+          .parameters();
+    } catch (IllegalArgumentException malformed) {
+      throw Denial.badRequest("the form is not application/x-www-form-urlencoded (a '%' not followed by two hex"
+          + " digits)");
+    }
   }
 
   private static String first(Map<String, List<String>> form, String name) {

@@ -18,7 +18,8 @@ public final class Exchange {
   private final Map<String, String> pathParams;
   private final QueryStringDecoder query;
   private final Caller caller;
-  private Grant grant = Grant.ALL;
+  /** Nothing until authentication has said otherwise: a path that forgot to ask fails closed. */
+  private Grant grant = Grant.NONE;
 
   Exchange(HttpRequest request, Map<String, String> pathParams, QueryStringDecoder query, Caller caller) {
     this.request = request;

@@ -2,6 +2,7 @@ package io.berth.server.http;
 
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
+import io.berth.oci.RepositoryName;
 import io.berth.oci.Text;
 import io.berth.registry.Registry;
 import io.berth.server.auth.Access;
@@ -58,9 +59,13 @@ public final class Routes {
   private static final AccessRule OPEN = (method, params, uri) -> null;
   private static final AccessRule CATALOG = (method, params, uri) -> List.of(Access.CATALOG);
 
-  /** Reads pull; writes push (with pull, as docker asks for both); deletes delete. */
+  /**
+   * Reads pull; writes push (with pull, as docker asks for both); deletes delete. A name that is no repository
+   * name is a 400 here, before authentication: it would never be checked against the rules, nor be echoed raw
+   * (quotes and all) into a challenge's scope.
+   */
   private static final AccessRule REPOSITORY = (method, params, uri) -> {
-    String name = params.get("name");
+    String name = RepositoryName.parse(params.get("name")).value();
     if (HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method)) {
       return List.of(Access.repository(name, Access.PULL));
     }

@@ -4,6 +4,7 @@ import io.berth.server.config.ServerConfig;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,18 @@ import javax.net.ssl.SSLException;
  * isn't the certificate's.
  */
 public final class ServerTls {
+  /**
+   * distribution's default suites: forward secrecy and AEAD only. Netty's defaults add CBC-SHA1 suites and static
+   * RSA key exchange (which only recent JDKs' security policy turns off). Suites the JDK lacks are left out.
+   */
+  private static final List<String> CIPHER_SUITES = List.of(
+      "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+      "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+      "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+  private static final String REJECT_RENEGOTIATION = "jdk.tls.rejectClientInitiatedRenegotiation";
+
   private final SslContext context;
   private final X509Certificate certificate;
 
@@ -63,10 +76,12 @@ public final class ServerTls {
       throw new IllegalArgumentException("http.tls.key " + config.key() + " is not the key of the certificate in "
           + "http.tls.certificate " + config.certificate() + " (the first certificate there must be the server's)");
     }
+    refuseClientRenegotiation();
     try {
       SslContext context = SslContextBuilder.forServer(key, chain)
           .sslProvider(SslProvider.JDK)
           .protocols(protocols)
+          .ciphers(CIPHER_SUITES, SupportedCipherSuiteFilter.INSTANCE)
           .build();
       return Optional.of(new ServerTls(context, chain.getFirst()));
     } catch (SSLException e) {
@@ -113,6 +128,18 @@ public final class ServerTls {
       throw new IllegalArgumentException(option + " " + file + ": permission denied");
     } catch (IOException e) {
       throw new IllegalArgumentException(option + " " + file + ": cannot read it (" + e + ")");
+    }
+  }
+
+  /**
+   * Refuses TLS 1.2 handshakes a client starts on an established connection: each costs us a signature (a cheap
+   * way to burn our CPU), and no registry client needs them; Go's servers, distribution's, refuse them too. The
+   * JDK only has a system property for it, read once, at the JVM's first server handshake: so it is set before
+   * any, unless the operator set it.
+   */
+  private static void refuseClientRenegotiation() {
+    if (System.getProperty(REJECT_RENEGOTIATION) == null) {
+      System.setProperty(REJECT_RENEGOTIATION, "true");
     }
   }
 

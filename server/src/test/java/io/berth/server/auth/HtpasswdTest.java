@@ -33,6 +33,34 @@ class HtpasswdTest {
     assertFalse(htpasswd.verify("md5user", "anything"));
   }
 
+  /**
+   * bcrypt reads the first 72 bytes of a password. Apache's {@code htpasswd -B} takes a longer one and hashes those
+   * (this line is its {@code htpasswd -nbB -C 5 bob} with 80 x's), as Go's bcrypt, distribution's, checks them:
+   * the user signs in with the password it was given, all 80 bytes.
+   */
+  @Test
+  void aPasswordLongerThanBcryptReadsIsCheckedOnItsFirst72BytesAsApacheAndGoDo() throws IOException {
+    Path file = Files.writeString(dir.resolve("htpasswd"),
+        "bob:$2y$05$g8KxnsBtgQNggJh.G4XE4eeEj9NQVJ0cOAIqsgaASrXEbCgmzOEQ.\n");
+    Htpasswd htpasswd = Htpasswd.load(file);
+    assertTrue(htpasswd.verify("bob", "x".repeat(80)));
+    assertTrue(htpasswd.verify("bob", "x".repeat(72)), "what bcrypt reads of it");
+    assertFalse(htpasswd.verify("bob", "x".repeat(71)));
+    assertFalse(htpasswd.verify("nobody", "x".repeat(80)));
+  }
+
+  /** {@code berth htpasswd} says so instead of hashing a part of a password silently (or failing with a trace). */
+  @Test
+  void setPasswordRefusesAPasswordLongerThanBcryptReads() throws IOException {
+    Path file = dir.resolve("htpasswd");
+    Htpasswd.setPassword(file, "carol", "é".repeat(36).toCharArray()); // 72 bytes in UTF-8
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> Htpasswd.setPassword(file, "dave", "é".repeat(37).toCharArray()));
+    assertTrue(e.getMessage().contains("72 bytes"), e.getMessage());
+    assertTrue(Htpasswd.load(file).verify("carol", "é".repeat(36)));
+    assertEquals(1, Files.readAllLines(file).size(), "dave was not added");
+  }
+
   @Test
   void setPasswordAddsAndChangesUsersAndIsReadAgainWithoutRestart() throws IOException {
     Path file = Files.writeString(dir.resolve("htpasswd"), ALICE + "\n");
@@ -70,5 +98,40 @@ class HtpasswdTest {
       assertTrue(dummy.startsWith("$2y$05$") && dummy.length() == 60 && !dummy.equals(aliceHash),
           "an unknown user costs what a known one does (the file's cost, 05): " + dummy);
     }
+  }
+  /**
+   * Requests run on virtual threads, whose carriers are as many as the CPUs and are not time-sliced: bcrypt checks
+   * on all of them at once (a burst of sign-ins, right or wrong, from anywhere) would stall every other request
+   * until they end. At most {@link Htpasswd#MAX_CONCURRENT_CHECKS} run at once, fewer than the carriers.
+   */
+  @Test
+  void bcryptChecksNeverOccupyEveryCarrierThread() throws Exception {
+    Path file = Files.writeString(dir.resolve("htpasswd"), ALICE + "\n");
+    java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    Htpasswd htpasswd = Htpasswd.load(file, (password, hash) -> {
+      calls.incrementAndGet();
+      most.accumulateAndGet(running.incrementAndGet(), Math::max);
+      try {
+        Thread.sleep(30);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        running.decrementAndGet();
+      }
+      return true;
+    });
+    int cpus = Runtime.getRuntime().availableProcessors();
+    try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 4 * cpus + 8; i++) {
+        String user = i % 2 == 0 ? "alice" : "nobody" + i;
+        threads.submit(() -> htpasswd.verify(user, "pw"));
+      }
+    }
+    assertEquals(4 * cpus + 8, calls.get());
+    assertTrue(most.get() <= Htpasswd.MAX_CONCURRENT_CHECKS, most.get() + " checks ran at once");
+    assertTrue(Htpasswd.MAX_CONCURRENT_CHECKS >= 1 && (cpus == 1 || Htpasswd.MAX_CONCURRENT_CHECKS < cpus),
+        "some carriers stay free: " + Htpasswd.MAX_CONCURRENT_CHECKS + " of " + cpus);
   }
 }

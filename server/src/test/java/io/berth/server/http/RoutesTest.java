@@ -67,6 +67,20 @@ class RoutesTest {
         scopes("POST", "/v2/team/app/blobs/uploads/?mount=sha256:abc&from=base/image"));
   }
 
+  /**
+   * The name a request's access is checked for is the name the handler uses, so one that is no repository name
+   * is refused before authentication: never checked against the rules, never echoed into a challenge's scope.
+   */
+  @Test
+  void aNameThatIsNoRepositoryNameIsRefusedBeforeAnyAccessIsWorkedOut() {
+    for (String uri : List.of("/v2/Team/App/tags/list", "/v2/a\",error=\"x/manifests/latest",
+        "/v2/team%2Fapp/blobs/sha256:abc", "/v2/team/../app/blobs/uploads/u", "/v2/a b/referrers/sha256:abc")) {
+      RegistryException e = assertThrows(RegistryException.class, () -> match("GET", uri), uri);
+      assertEquals(ErrorCode.NAME_INVALID, e.code(), uri);
+      assertEquals(400, e.httpStatus(), uri);
+    }
+  }
+
   @Test
   void unknownPathsAndMethodsAreRefused() {
     assertEquals(404, assertThrows(RegistryException.class, () -> match("GET", "/v3/")).httpStatus());

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,23 @@ class ServerTlsTest {
   void pkcs8KeyAndCertificateFromTheScript() {
     ServerTls tls = ServerTls.load(certs.tls()).orElseThrow();
     assertEquals("CN=localhost", tls.certificate().getSubjectX500Principal().getName());
+  }
+
+  /**
+   * TLS 1.2 suites with forward secrecy and an AEAD cipher only, as distribution's defaults: not the CBC-SHA1
+   * suites Netty enables by default, nor static RSA key exchange (off in recent JDKs only by their security policy).
+   */
+  @Test
+  void onlyForwardSecretAeadCipherSuitesAreEnabled() {
+    List<String> suites = ServerTls.load(certs.tls()).orElseThrow().context().cipherSuites();
+    assertTrue(suites.contains("TLS_AES_128_GCM_SHA256") && suites.contains("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256")
+        && suites.contains("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"), suites::toString);
+    assertTrue(suites.contains("TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"), suites::toString);
+    for (String suite : suites) {
+      boolean tls13 = suite.startsWith("TLS_AES_") || suite.startsWith("TLS_CHACHA20_");
+      boolean ecdheAead = suite.startsWith("TLS_ECDHE_") && (suite.contains("_GCM_") || suite.contains("_CHACHA20_"));
+      assertTrue(tls13 || ecdheAead, () -> suite + " is enabled: " + suites);
+    }
   }
 
   @Test
