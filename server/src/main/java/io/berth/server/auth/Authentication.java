@@ -35,6 +35,13 @@ import java.util.Optional;
 public record Authentication(Authenticator authenticator, Optional<TokenService> tokenService) {
 
   public static Authentication from(ServerConfig.Auth auth, Clock clock) throws IOException {
+    for (String value : new String[] {auth.realm(), auth.token().realm(), auth.token().service()}) {
+      if (value.contains("\"") || value.contains("\\") || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        // these go inside quoted strings of WWW-Authenticate challenges
+        throw new IllegalArgumentException("auth.realm, auth.token.realm and auth.token.service may not hold"
+            + " quotes, backslashes or control characters: " + value);
+      }
+    }
     return switch (auth.mode()) {
       case "none" -> new Authentication(Authenticator.OPEN, Optional.empty());
       case "htpasswd" -> new Authentication(new BasicAuthenticator(signIn(auth), auth.realm()), Optional.empty());

@@ -19,6 +19,8 @@ import java.util.Set;
  */
 final class Scopes {
   static final int MAX_SCOPES = 64;
+  /** Keeps what a token grants well within what the verifier reads (8 KiB) and a request header can carry. */
+  static final int MAX_SCOPE_CHARS = 4096;
   private static final Set<String> REPOSITORY_ACTIONS = Set.of(Access.PULL, Access.PUSH, Access.DELETE);
 
   private Scopes() {}
@@ -26,6 +28,9 @@ final class Scopes {
   static List<Access> parse(List<String> parameters) {
     Map<String, Set<String>> byResource = new LinkedHashMap<>();
     int count = 0;
+    if (parameters.stream().mapToInt(String::length).sum() > MAX_SCOPE_CHARS) {
+      throw Denial.badRequest("scopes longer than " + MAX_SCOPE_CHARS + " characters in all");
+    }
     for (String parameter : parameters) {
       for (String scope : parameter.trim().split("\\s+")) {
         if (scope.isEmpty()) {

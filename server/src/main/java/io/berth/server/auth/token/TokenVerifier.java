@@ -149,7 +149,12 @@ public final class TokenVerifier {
         return false;
       }
     }
-    for (JWK key : trusted) {
+    String kid = jwt.getHeader().getKeyID();
+    // The key the token names first, so a large key set costs one check for honest tokens.
+    List<JWK> ordered = kid == null ? trusted : java.util.stream.Stream.concat(
+        trusted.stream().filter(k -> kid.equals(k.getKeyID())),
+        trusted.stream().filter(k -> !kid.equals(k.getKeyID()))).toList();
+    for (JWK key : ordered) {
       if (!key.getKeyType().equals(type) || !(key instanceof AsymmetricJWK asymmetric)) {
         continue;
       }
