@@ -44,6 +44,12 @@ public abstract class StorageDriverContract {
   /** A new driver over empty storage. */
   protected abstract StorageDriver newDriver() throws Exception;
 
+  /**
+   * Another driver over the storage the last {@link #newDriver} made, as another Berth process over the same
+   * storage would have.
+   */
+  protected abstract StorageDriver newDriverOverTheSameStorage() throws Exception;
+
   @BeforeEach
   void createDriver() throws Exception {
     driver = newDriver();
@@ -585,6 +591,42 @@ public abstract class StorageDriverContract {
       assertArrayEquals(digests[k], sha256Of("par/" + k + "/data"), "key " + k);
     }
     assertEquals(List.of("0", "1", "2", "3"), driver.list("par"));
+  }
+
+  @Test
+  void anotherDriverOverTheSameStorageSeesWhatWasCommittedAndAppendsOn() throws Exception {
+    // The next PATCH of an upload may reach another Berth process: nothing about a file may live only in the
+    // memory of the driver that wrote it.
+    StorageDriver other = newDriverOverTheSameStorage();
+    byte[] first = randomBytes(60, 6 * MIB);
+    byte[] second = randomBytes(61, 100);
+    byte[] third = randomBytes(62, 6 * MIB + 1);
+    appendInOneWriter("up/data", first);
+    try (FileWriter w = other.appender("up/data")) {
+      assertEquals(first.length, w.size());
+      w.write(ByteBuffer.wrap(second));
+      w.commit();
+    }
+    try (FileWriter w = other.appender("up/data")) {
+      w.write(ByteBuffer.wrap(randomBytes(63, 6 * MIB))); // a client gone: not committed
+    }
+    long kept = other.size("up/data").orElseThrow();
+    assertEquals(Optional.of(kept), driver.size("up/data"), "both see the same file");
+    byte[] before = Arrays.copyOf(concat(first, second, randomBytes(63, 6 * MIB)), (int) kept);
+    try (FileWriter w = driver.appender("up/data")) {
+      assertEquals(kept, w.size());
+      w.write(ByteBuffer.wrap(third));
+      w.commit();
+    }
+    byte[] digest = sha256(before, third);
+    assertArrayEquals(digest, sha256Of("up/data"));
+    other.move("up/data", "blob/data");
+    assertEquals(Optional.empty(), driver.size("up/data"));
+    assertArrayEquals(digest, sha256Of("blob/data"));
+    assertEquals(List.of("data"), driver.list("blob"));
+    other.delete("blob");
+    assertEquals(Optional.empty(), driver.size("blob/data"));
+    assertEquals(List.of(), driver.list("blob"));
   }
 
   // ---------------------------------------------------------------------------------------------------------
