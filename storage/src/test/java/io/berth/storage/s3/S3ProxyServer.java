@@ -61,8 +61,12 @@ import software.amazon.awssdk.services.s3.S3Client;
  *
  * <ul>
  *   <li>Objects are files, so a key can't be both an object and a prefix: with {@code a/b} stored, PUT
- *       {@code a} fails with 500, and so does DELETE {@code a} (AWS: 204); once no key is under {@code a/}
- *       its directory goes. A driver must not keep side objects under {@code <key>/}.
+ *       {@code a} fails with 500; once no key is under {@code a/} its directory goes. A driver must not keep
+ *       side objects under {@code <key>/}.
+ *   <li>DELETE (single, or in a DeleteObjects batch) of a key that is such a directory ({@code a} above), or
+ *       of a key below an object ({@code a/b/c} with {@code a/b} an object), fails with 500 (AWS: 204). HEAD,
+ *       GET and copy of such keys answer 404, and listing under them is empty. A driver that deletes what
+ *       listing found, rather than the path it was given, never sends those.
  *   <li>Multipart uploads in progress keep their parts as {@code .mpus-<uploadId>-<key>-<n>} objects at the
  *       bucket's root, which ListObjectsV2 shows there (not under the driver's prefix).
  *   <li>A Content-Type with parameters ({@code text/plain; charset=UTF-8}, as {@code RequestBody.fromString}
