@@ -8,11 +8,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Properties;
-import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -23,57 +22,49 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A real S3-compatible server for tests: S3Proxy, in this JVM, on 127.0.0.1 with an ephemeral port, storing
- * objects as files in a temporary directory (jclouds provider {@code filesystem-nio2}, so large objects never
- * live in the heap), checking AWS Signature V4 with a fixed test key. One bucket is created at start;
- * {@link #close} stops the server and deletes the directory. Usable from other modules' tests through the
- * storage test-jar (the conformance e2e tests can point a Berth process at {@link #endpoint}).
+ * objects as files in a temporary directory (its {@code filesystem-nio2} blobstore, so large objects never live
+ * in the heap), checking AWS Signature V4 with a fixed test key. One bucket is created at start; {@link #close}
+ * stops the server and deletes the directory. Usable from other modules' tests through the storage test-jar
+ * (the conformance e2e tests can point a Berth process at {@link #endpoint}).
  *
- * <p>What S3Proxy 3.1.0 over {@code filesystem-nio2} does, probed with the AWS SDK v2 2.57.8 built as
+ * <p>What S3Proxy 4.1.0 over {@code filesystem-nio2} does, probed with the AWS SDK v2 2.57.8 built as
  * {@link #client()} builds it; {@code S3ProxyServerTest} keeps checking each point:
  *
  * <ul>
  *   <li><b>Multipart upload</b>: create, UploadPart, ListParts, complete, abort and ListMultipartUploads work;
- *       nothing is visible at the key before complete; completed and aborted uploads leave no entry in
- *       ListMultipartUploads. A part below 5 MiB other than the last is refused at complete with
- *       {@code EntityTooSmall}, as on AWS.
+ *       nothing is visible at the key before complete, and parts in progress are not listed as objects;
+ *       completed and aborted uploads leave no entry in ListMultipartUploads (a completion refused with 412
+ *       leaves the upload open, as on AWS: abort it). A part below 5 MiB other than the last is refused at
+ *       complete with {@code EntityTooSmall}, as on AWS.
  *   <li><b>UploadPartCopy</b> works, whole-object and with {@code x-amz-copy-source-range}; a range reaching
  *       past the source's end is refused with 416.
  *   <li><b>CopyObject</b> works, replacing the destination, and honours {@code x-amz-copy-source-if-match}.
- *       S3Proxy has no 5 GiB limit on it (it checks its 5 GiB single-part limit on PutObject only; not probed
- *       with such an object): a driver must still switch to UploadPartCopy above 5 GiB for AWS.
+ *       S3Proxy does <em>not</em> enforce AWS's 5 GiB copy limits: a 6 GiB CopyObject succeeded, and so did a
+ *       whole-object UploadPartCopy of it (only a copy <em>range</em> above 5 GiB is refused). A driver must
+ *       switch to ranged UploadPartCopy above 5 GiB by itself; these tests can't catch it if it doesn't.
  *   <li><b>ListObjectsV2</b> pages at 1,000 keys at most ({@code maxKeys} above is capped), with
  *       {@code isTruncated} and continuation tokens; smaller {@code maxKeys} is honoured; with a delimiter,
  *       common prefixes count toward the page and page correctly. Order is UTF-8 binary.
- *   <li><b>DeleteObjects</b> (batch, up to 1,000 keys, quiet too) works; missing keys are reported deleted.
- *       The SDK sends it with an {@code x-amz-checksum-crc32} header (a checksum is required for this call,
- *       even under {@code WHEN_REQUIRED}, and {@code LegacyMd5Plugin} adds Content-MD5 but keeps the CRC32);
- *       S3Proxy knows only CRC64NVME and answers 501 NotImplemented to an unknown header. So this server is
- *       started with {@code ignoreUnknownHeaders}: it then ignores the header (AWS, MinIO and others verify it).
+ *   <li><b>DeleteObjects</b> (batch, up to 1,000 keys, quiet too) works, with the {@code x-amz-checksum-crc32}
+ *       header the SDK sends (this call requires a checksum, even under {@code WHEN_REQUIRED}); missing keys are
+ *       reported deleted. (S3Proxy 3.x refused that header with 501.)
  *   <li><b>Conditional requests</b>: PutObject honours {@code If-None-Match: *} (412 when the key exists) and
- *       {@code If-Match} (412 on another ETag, 404 when the key is missing); GetObject honours If-Match (412)
- *       and If-None-Match (304). CompleteMultipartUpload <em>ignores</em> {@code If-None-Match: *} (AWS: 412).
+ *       {@code If-Match} (412 on another ETag, 404 when the key is missing); CompleteMultipartUpload honours
+ *       both too; GetObject honours If-Match (412) and If-None-Match (304).
  *   <li><b>Ranged GET</b>: {@code bytes=N-} and {@code bytes=N-M} work; a range starting at or after the end is
  *       refused with 416 {@code InvalidRange}, as on AWS, and so is {@code bytes=0-} on an empty object: a
  *       reader positioned at the end must not ask.
+ *   <li>Content-MD5 is verified (400 when wrong).
  * </ul>
  *
- * Where it differs from S3, beyond the above:
+ * Where it differs from S3: objects are files, so a key can't be both an object and a prefix. With {@code a/b}
+ * stored, PUT (or copy onto) {@code a} fails with 500; once no key is under {@code a/} its directory goes and
+ * {@code a} is free. DELETE of {@code a} meanwhile is fine (204), but DELETE of a key <em>below an object</em>
+ * ({@code a/b/c} with {@code a/b} an object), single or in a batch, fails with 500 (AWS: 204); HEAD, GET, copy
+ * and listing treat such keys as missing. A driver must not keep side objects under {@code <key>/}, and one
+ * that deletes what listing found, rather than the path it was given, never sends such a DELETE.
  *
- * <ul>
- *   <li>Objects are files, so a key can't be both an object and a prefix: with {@code a/b} stored, PUT
- *       {@code a} fails with 500; once no key is under {@code a/} its directory goes. A driver must not keep
- *       side objects under {@code <key>/}.
- *   <li>DELETE (single, or in a DeleteObjects batch) of a key that is such a directory ({@code a} above), or
- *       of a key below an object ({@code a/b/c} with {@code a/b} an object), fails with 500 (AWS: 204). HEAD,
- *       GET and copy of such keys answer 404, and listing under them is empty. A driver that deletes what
- *       listing found, rather than the path it was given, never sends those.
- *   <li>Multipart uploads in progress keep their parts as {@code .mpus-<uploadId>-<key>-<n>} objects at the
- *       bucket's root, which ListObjectsV2 shows there (not under the driver's prefix).
- *   <li>A Content-Type with parameters ({@code text/plain; charset=UTF-8}, as {@code RequestBody.fromString}
- *       sends) fails the signature check with 403: Jetty rewrites it first.
- * </ul>
- *
- * An SDK client must be built as {@link #client()} builds it: path-style, region us-east-1, endpoint override,
+ * <p>An SDK client must be built as {@link #client()} builds it: path-style, region us-east-1, endpoint override,
  * and request checksums / response validation only {@code WHEN_REQUIRED} (S3Proxy, like MinIO, does not take
  * the SDK's default trailing checksums on every request).
  */
@@ -84,14 +75,14 @@ public final class S3ProxyServer implements AutoCloseable {
   public static final String DEFAULT_BUCKET = "berth-test";
 
   private final Path directory;
-  private final BlobStoreContext context;
+  private final BlobStore blobStore;
   private final S3Proxy proxy;
   private final URI endpoint;
   private final String bucket;
 
-  private S3ProxyServer(Path directory, BlobStoreContext context, S3Proxy proxy, String bucket) {
+  private S3ProxyServer(Path directory, BlobStore blobStore, S3Proxy proxy, String bucket) {
     this.directory = directory;
-    this.context = context;
+    this.blobStore = blobStore;
     this.proxy = proxy;
     this.endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
     this.bucket = bucket;
@@ -105,20 +96,14 @@ public final class S3ProxyServer implements AutoCloseable {
   /** Starts a server on loopback with one empty bucket. */
   public static S3ProxyServer start(String bucket) throws Exception {
     Path directory = Files.createTempDirectory("berth-s3proxy-");
-    BlobStoreContext context = null;
+    BlobStore blobStore = null;
     S3Proxy proxy = null;
     try {
-      Properties properties = new Properties();
-      properties.setProperty("jclouds.filesystem.basedir", directory.toString());
-      context = ContextBuilder.newBuilder("filesystem-nio2")
-          .credentials("unused", "unused")
-          .overrides(properties)
-          .build(BlobStoreContext.class);
+      blobStore = new FilesystemNio2BlobStore(directory.toString());
       proxy = S3Proxy.builder()
-          .blobStore(context.getBlobStore())
+          .blobStore(blobStore)
           .endpoint(URI.create("http://127.0.0.1:0"))
           .awsAuthentication(AuthenticationType.AWS_V4, ACCESS_KEY, SECRET_KEY)
-          .ignoreUnknownHeaders(true) // DeleteObjects' x-amz-checksum-crc32: see the class comment
           .build();
       proxy.start();
       long deadline = System.nanoTime() + 10_000_000_000L;
@@ -128,7 +113,7 @@ public final class S3ProxyServer implements AutoCloseable {
         }
         Thread.sleep(10);
       }
-      S3ProxyServer server = new S3ProxyServer(directory, context, proxy, bucket);
+      S3ProxyServer server = new S3ProxyServer(directory, blobStore, proxy, bucket);
       server.createBucket(bucket);
       return server;
     } catch (Exception | Error e) {
@@ -139,8 +124,8 @@ public final class S3ProxyServer implements AutoCloseable {
           e.addSuppressed(suppressed);
         }
       }
-      if (context != null) {
-        context.close();
+      if (blobStore != null) {
+        blobStore.close();
       }
       deleteTree(directory);
       throw e;
@@ -198,7 +183,7 @@ public final class S3ProxyServer implements AutoCloseable {
     try {
       proxy.stop();
     } finally {
-      context.close();
+      blobStore.close();
       deleteTree(directory);
     }
   }

@@ -137,8 +137,9 @@ class S3ProxyServerTest {
     String e2 = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(id).partNumber(2), RequestBody.fromBytes(last)).eTag();
     assertEquals(2, s3.listParts(r -> r.bucket(bucket).key(key).uploadId(id)).parts().size());
     assertTrue(uploadsUnder(p).contains(id));
-    // the parts are objects at the bucket's root meanwhile, outside the key's prefix
-    assertTrue(s3.listObjectsV2(r -> r.bucket(bucket).prefix(".mpus-" + id)).keyCount() > 0);
+    assertEquals(List.of(), s3.listObjectsV2(r -> r.bucket(bucket).prefix(p)).contents(), "parts are not objects");
+    assertEquals(List.of(), s3.listObjectsV2(r -> r.bucket(bucket).maxKeys(1000)).contents().stream()
+        .map(S3Object::key).filter(k -> k.contains(id)).toList(), "not even at the bucket's root");
     assertThrows(NoSuchKeyException.class, () -> get("mp"), "nothing visible before complete");
     s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id)
         .multipartUpload(m -> m.parts(part(1, e1), part(2, e2))));
@@ -292,34 +293,43 @@ class S3ProxyServerTest {
   }
 
   @Test
-  void completeMultipartUploadIgnoresIfNoneMatch() {
-    // Unlike AWS (412): S3Proxy completes over an existing key even with If-None-Match: *.
+  void completeMultipartUploadHonoursConditions() {
     put("exists", new byte[] {1});
+    String etag = s3.headObject(r -> r.bucket(bucket).key(p + "exists")).eTag();
     String key = p + "exists";
     String id = s3.createMultipartUpload(r -> r.bucket(bucket).key(key)).uploadId();
     String e1 = s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(id).partNumber(1), RequestBody.fromBytes(new byte[] {2})).eTag();
-    s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id).ifNoneMatch("*")
+    assertEquals(412, status(() -> s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id).ifNoneMatch("*")
+        .multipartUpload(m -> m.parts(part(1, e1))))));
+    assertEquals(412, status(() -> s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id)
+        .ifMatch("\"not-the-etag\"").multipartUpload(m -> m.parts(part(1, e1))))));
+    assertArrayEquals(new byte[] {1}, get("exists"));
+    assertTrue(uploadsUnder(p).contains(id), "a refused completion leaves the upload open");
+    s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id).ifMatch(etag)
         .multipartUpload(m -> m.parts(part(1, e1))));
     assertArrayEquals(new byte[] {2}, get("exists"));
+    assertFalse(uploadsUnder(p).contains(id));
   }
 
   @Test
-  void aContentTypeWithParametersBreaksTheSignature() {
-    // Jetty rewrites "text/plain; charset=UTF-8" before S3Proxy checks the signature: 403. Send no parameters
-    // (RequestBody.fromString sets one; fromBytes, fromInputStream and fromContentProvider do not).
-    assertEquals(403, status(() -> s3.putObject(r -> r.bucket(bucket).key(p + "t"), RequestBody.fromString("x"))));
-    s3.putObject(r -> r.bucket(bucket).key(p + "t").contentType("text/plain"), RequestBody.fromBytes(new byte[] {1}));
+  void contentMd5IsVerified() {
+    assertEquals(400, status(() -> s3.putObject(r -> r.bucket(bucket).key(p + "md5").contentMD5("AAAAAAAAAAAAAAAAAAAAAA=="),
+        RequestBody.fromBytes(new byte[] {1}))));
+    assertThrows(NoSuchKeyException.class, () -> get("md5"));
+    s3.putObject(r -> r.bucket(bucket).key(p + "text"), RequestBody.fromString("a Content-Type with parameters"));
   }
 
   @Test
-  void aKeyCannotBeBothAnObjectAndAPrefixAndDeletingSuchKeysFails() {
-    // Objects are files: "x" and "x/y" can't both exist (AWS allows it). Deleting "x" while "x/" has keys fails
-    // with 500 (AWS: no error); once "x/" is empty, its directory goes and "x" is free again.
+  void aKeyCannotBeBothAnObjectAndAPrefixAndDeletingBelowAnObjectFails() {
+    // Objects are files: "x" and "x/y" can't both exist (AWS allows it). Once "x/" is empty, "x" is free again.
     put("x/y", new byte[] {1});
     assertEquals(500, status(() -> put("x", new byte[] {2})));
+    assertEquals(500, status(() -> s3.copyObject(r -> r.sourceBucket(bucket).sourceKey(p + "x/y")
+        .destinationBucket(bucket).destinationKey(p + "x"))));
     assertThrows(NoSuchKeyException.class, () -> s3.headObject(r -> r.bucket(bucket).key(p + "x")));
-    assertEquals(500, status(() -> s3.deleteObject(r -> r.bucket(bucket).key(p + "x"))));
-    assertEquals(500, status(() -> s3.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(id(p + "x"))))));
+    s3.deleteObject(r -> r.bucket(bucket).key(p + "x")); // no error, and x/y stays
+    s3.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(id(p + "x"))));
+    assertArrayEquals(new byte[] {1}, get("x/y"));
     s3.deleteObject(r -> r.bucket(bucket).key(p + "x/y"));
     put("x", new byte[] {3});
     assertArrayEquals(new byte[] {3}, get("x"));
@@ -330,6 +340,7 @@ class S3ProxyServerTest {
         .destinationBucket(bucket).destinationKey(p + "copy")));
     assertEquals(0, s3.listObjectsV2(r -> r.bucket(bucket).prefix(p + "x/below/")).keyCount());
     assertEquals(500, status(() -> s3.deleteObject(r -> r.bucket(bucket).key(p + "x/below"))));
+    assertEquals(500, status(() -> s3.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(id(p + "x/below"))))));
   }
 
   private List<String> uploadsUnder(String prefix) {
