@@ -3,7 +3,11 @@ package io.berth.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-/** Appends to one stored file; see {@link StorageDriver#appender}. Closing without commit keeps what was written but promises nothing. */
+/**
+ * Appends to one stored file; see {@link StorageDriver#appender}. Closing without commit keeps every committed
+ * byte and then a prefix of what was written since: all of it, some or none (a backend may upload only at
+ * commit), durable or not. The next writer's {@link #size} says where the file ends.
+ */
 public interface FileWriter extends AutoCloseable {
 
   /** Writes all of {@code src}. */

@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -65,10 +66,11 @@ public final class FilesystemDriver implements StorageDriver {
 
   @Override
   public byte[] getContent(String path) throws IOException {
+    Path file = resolve(path);
     try {
-      return Files.readAllBytes(resolve(path));
-    } catch (NoSuchFileException e) {
-      throw new PathNotFoundException(path);
+      return Files.readAllBytes(file);
+    } catch (FileSystemException e) {
+      throw missingOr(e, file, path);
     }
   }
 
@@ -94,13 +96,28 @@ public final class FilesystemDriver implements StorageDriver {
 
   @Override
   public SeekableByteChannel reader(String path, long offset) throws IOException {
+    Path file = resolve(path);
+    FileChannel ch;
     try {
-      FileChannel ch = FileChannel.open(resolve(path), StandardOpenOption.READ);
-      ch.position(offset);
-      return ch;
-    } catch (NoSuchFileException e) {
-      throw new PathNotFoundException(path);
+      ch = FileChannel.open(file, StandardOpenOption.READ);
+    } catch (FileSystemException e) {
+      throw missingOr(e, file, path);
     }
+    try {
+      ch.position(offset);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+    return ch;
+  }
+
+  /**
+   * What a failed open means: the path is missing also when a parent is a file ("a/b" with "a" a file), which
+   * open() reports as ENOTDIR, a plain FileSystemException, while stat() reports it as missing.
+   */
+  private static IOException missingOr(FileSystemException e, Path file, String path) {
+    return e instanceof NoSuchFileException || Files.notExists(file) ? new PathNotFoundException(path) : e;
   }
 
   @Override

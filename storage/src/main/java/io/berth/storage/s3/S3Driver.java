@@ -202,12 +202,19 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     delete(source);
   }
 
+  /**
+   * Deletes what a listing finds (the file's own key and everything under it as a directory), never a key named
+   * blindly: stores that keep objects as files fail a delete of a key below a file.
+   */
   @Override
   public void delete(String path) throws IOException {
     String key = keys.file(path);
     List<String> doomed = new ArrayList<>();
-    doomed.add(key);
-    doomed.addAll(keysUnder(keys.directory(path)));
+    for (String found : keysUnder(key)) {
+      if (found.equals(key) || found.startsWith(key + "/")) { // not "x-y" for "x"
+        doomed.add(found);
+      }
+    }
     doomed.addAll(keysUnder(keys.segments(path)));
     deleteKeys(doomed);
   }

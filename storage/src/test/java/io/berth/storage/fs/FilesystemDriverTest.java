@@ -22,6 +22,11 @@ class FilesystemDriverTest extends StorageDriverContract {
     return new FilesystemDriver(root);
   }
 
+  @Override
+  protected StorageDriver newDriverOverTheSameStorage() throws IOException {
+    return new FilesystemDriver(root);
+  }
+
   @Test
   void writesLeaveNoTemporaryFilesBehind() throws IOException {
     for (int i = 0; i < 10; i++) {

@@ -1,0 +1,305 @@
+package io.berth.storage.s3;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.berth.storage.FileWriter;
+import io.berth.storage.PathNotFoundException;
+import io.berth.storage.StorageDriver;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * What only an S3 driver can get wrong, checked by looking at the bucket behind it with a plain S3 client: what
+ * is visible before a commit, multipart uploads left behind, keys outside the driver's prefix, other prefixes
+ * touched, errors taken for missing paths, readers mixing two versions of a file. The storage contract itself
+ * runs in {@link S3DriverTest}.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+class S3DriverS3Test {
+  private static final int MIB = 1 << 20;
+
+  private static S3ProxyServer server;
+  private static S3Client s3;
+
+  private final List<StorageDriver> opened = new ArrayList<>();
+  private String prefix;
+  private StorageDriver driver;
+
+  @BeforeAll
+  static void startServer() throws Exception {
+    server = S3ProxyServer.start();
+    s3 = server.client();
+  }
+
+  @AfterAll
+  static void stopServer() throws Exception {
+    if (s3 != null) {
+      s3.close();
+    }
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  @BeforeEach
+  void openDriver() throws Exception {
+    prefix = "s3-" + UUID.randomUUID();
+    driver = open(server.bucket(), prefix, server.secretKey());
+  }
+
+  @AfterEach
+  void closeDrivers() throws Exception {
+    for (StorageDriver d : opened) {
+      S3Drivers.close(d);
+    }
+    opened.clear();
+  }
+
+  /**
+   * An appended file is an empty marker at its key plus one segment object per commit under
+   * {@code <prefix>/.appended/<path>/}: what a writer sends shows up only when it commits, whole.
+   */
+  @Test
+  void nothingIsVisibleAtAPathUntilItsWriterCommits() throws Exception {
+    String key = prefix + "/up/data";
+    String segments = prefix + "/.appended/up/data/";
+    byte[] first = random(1, 12 * MIB);
+    byte[] second = random(2, 6 * MIB);
+    try (FileWriter w = driver.appender("up/data")) {
+      w.write(ByteBuffer.wrap(first));
+      // parts may be uploaded already, but no object holds them yet
+      assertEquals(List.of(key), keysUnder(prefix + "/"), "only the empty marker");
+      assertEquals(Optional.of(0L), objectSize(key));
+      assertEquals(Optional.of(0L), driver.size("up/data"));
+      w.commit();
+      assertEquals(List.of(segments + "%020d".formatted(0)), keysUnder(segments));
+      assertEquals(Optional.of((long) first.length), driver.size("up/data"));
+      w.write(ByteBuffer.wrap(second));
+      assertEquals(Optional.of((long) first.length), driver.size("up/data"), "the second write is not visible yet");
+      w.commit();
+    }
+    assertEquals(List.of(segments + "%020d".formatted(0), segments + "%020d".formatted(first.length)),
+        keysUnder(segments));
+    assertArrayEquals(concat(first, second), driver.getContent("up/data"));
+    assertEquals(3, keysUnder(prefix + "/").size(), "the marker and two segments, no temporary objects");
+  }
+
+  @Test
+  void aMoveLeavesTheWholeObjectAtTheDestinationAndNothingAtTheSource() throws Exception {
+    byte[] content = random(3, 12 * MIB + 5);
+    append(driver, "up/data", content);
+    driver.move("up/data", "blobs/b/data");
+    assertEquals(List.of(prefix + "/blobs/b/data"), keysUnder(prefix + "/"));
+    assertArrayEquals(content, object(prefix + "/blobs/b/data"));
+  }
+
+  @Test
+  void noMultipartUploadIsLeftOver() throws Exception {
+    append(driver, "committed", random(4, 12 * MIB));
+    try (FileWriter w = driver.appender("committed")) {
+      w.write(ByteBuffer.wrap(random(5, 6 * MIB)));
+      w.commit();
+      w.write(ByteBuffer.wrap(random(6, 6 * MIB))); // then closed without commit
+    }
+    try (FileWriter w = driver.appender("abandoned")) {
+      w.write(ByteBuffer.wrap(random(7, 12 * MIB)));
+    }
+    try (FileWriter w = driver.appender("untouched")) {
+      // opened and closed
+    }
+    driver.move("committed", "moved");
+    driver.putContent("small", new byte[] {1});
+    assertEquals(List.of(), uploadsUnder(prefix + "/"));
+  }
+
+  @Test
+  void everyKeyIsUnderThePrefix() throws Exception {
+    Set<String> before = allKeys();
+    append(driver, "a/data", random(8, 6 * MIB));
+    try (FileWriter w = driver.appender("a/data")) {
+      w.write(ByteBuffer.wrap(random(9, 100)));
+    }
+    driver.putContent("b/c", new byte[] {1});
+    driver.move("a/data", "d/data");
+    driver.delete("b");
+    Set<String> after = allKeys();
+    Set<String> added = new HashSet<>(after);
+    added.removeAll(before);
+    assertFalse(added.isEmpty());
+    for (String key : added) {
+      assertTrue(key.startsWith(prefix + "/"), key);
+    }
+    Set<String> removed = new HashSet<>(before);
+    removed.removeAll(after);
+    assertEquals(Set.of(), removed, "nothing outside the prefix deleted");
+  }
+
+  @Test
+  void deletingATreeLeavesOtherPrefixesAlone() throws Exception {
+    List<String> others = List.of("other/tree/x", prefix + "-more/tree/x", prefix + "tree/x", prefix + "-tree");
+    for (String key : others) {
+      s3.putObject(r -> r.bucket(server.bucket()).key(key), RequestBody.fromBytes(new byte[] {1}));
+    }
+    StorageDriver sibling = open(server.bucket(), prefix + "-more", server.secretKey()); // shares the string prefix
+    driver.putContent("tree/a", new byte[] {2});
+    driver.putContent("tree/b/c", new byte[] {3});
+    driver.delete("tree");
+    assertEquals(Optional.empty(), driver.size("tree/a"));
+    assertEquals(Optional.empty(), driver.size("tree/b/c"));
+    for (String key : others) {
+      assertEquals(Optional.of(1L), objectSize(key), key);
+    }
+    assertEquals(Optional.of(1L), sibling.size("tree/x"));
+  }
+
+  @Test
+  void anEmptyPrefixKeepsKeysAtTheBucketRoot() throws Exception {
+    String bucket = "root-" + UUID.randomUUID().toString().substring(0, 8);
+    server.createBucket(bucket);
+    StorageDriver root = open(bucket, "", server.secretKey());
+    root.putContent("a/b", new byte[] {1});
+    assertEquals(List.of("a/b"), s3.listObjectsV2(r -> r.bucket(bucket)).contents().stream().map(S3Object::key).toList());
+    assertEquals(List.of("b"), root.list("a"));
+    root.delete("a");
+    assertEquals(0, s3.listObjectsV2(r -> r.bucket(bucket)).keyCount());
+  }
+
+  @Test
+  void aRefusedRequestIsAnErrorNotAMissingPath() throws Exception {
+    driver.putContent("x", new byte[] {1});
+    StorageDriver wrong;
+    try {
+      wrong = open(server.bucket(), prefix, "not-the-secret");
+    } catch (Exception refusedAtOnce) {
+      return; // checking the credentials at start is fine too
+    }
+    IOException e = assertThrows(IOException.class, () -> wrong.size("x"));
+    assertFalse(e instanceof PathNotFoundException, e.toString());
+    e = assertThrows(IOException.class, () -> wrong.getContent("x"));
+    assertFalse(e instanceof PathNotFoundException, e.toString());
+    e = assertThrows(IOException.class, () -> wrong.reader("x", 0));
+    assertFalse(e instanceof PathNotFoundException, e.toString());
+    assertThrows(IOException.class, () -> wrong.list("dir"), "not an empty directory");
+    assertThrows(IOException.class, () -> wrong.delete("x"));
+    assertEquals(Optional.of(1L), objectSize(prefix + "/x"));
+  }
+
+  @Test
+  void aReaderNeverMixesTwoVersionsOfAFile() throws Exception {
+    byte[] old = random(10, 8 * MIB);
+    byte[] replacement = random(11, 8 * MIB);
+    append(driver, "f", old);
+    ByteArrayOutputStream read = new ByteArrayOutputStream();
+    try (SeekableByteChannel ch = driver.reader("f", 0)) {
+      ByteBuffer buf = ByteBuffer.allocate(MIB);
+      while (buf.hasRemaining() && ch.read(buf) >= 0) {
+        // the first MiB
+      }
+      read.write(buf.array(), 0, buf.position());
+      append(driver, "g", replacement);
+      driver.move("g", "f");
+      try {
+        buf = ByteBuffer.allocate(1 << 16);
+        int n;
+        while ((n = ch.read(buf)) >= 0) {
+          read.write(buf.array(), 0, n);
+          buf.clear();
+        }
+      } catch (IOException changed) {
+        return; // reporting that the file changed is fine
+      }
+    }
+    byte[] got = read.toByteArray();
+    assertTrue(Arrays.equals(old, got) || Arrays.equals(replacement, got), "one version, whole");
+  }
+
+  @Test
+  void noLocalFileIsOffered() throws Exception {
+    driver.putContent("x", new byte[] {1});
+    assertEquals(Optional.empty(), driver.localFile("x"));
+  }
+
+  private StorageDriver open(String bucket, String prefix, String secretKey) throws Exception {
+    StorageDriver d = S3Drivers.open(server, bucket, prefix, secretKey);
+    opened.add(d);
+    return d;
+  }
+
+  private static void append(StorageDriver d, String path, byte[] content) throws IOException {
+    try (FileWriter w = d.appender(path)) {
+      w.write(ByteBuffer.wrap(content));
+      w.commit();
+    }
+  }
+
+  private static Optional<Long> objectSize(String key) {
+    try {
+      return Optional.of(s3.headObject(r -> r.bucket(server.bucket()).key(key)).contentLength());
+    } catch (NoSuchKeyException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static byte[] object(String key) {
+    return s3.getObjectAsBytes(r -> r.bucket(server.bucket()).key(key)).asByteArray();
+  }
+
+  private static List<String> keysUnder(String keyPrefix) {
+    return s3.listObjectsV2Paginator(r -> r.bucket(server.bucket()).prefix(keyPrefix)).contents().stream()
+        .map(S3Object::key).toList();
+  }
+
+  private static Set<String> allKeys() {
+    return new HashSet<>(keysUnder(""));
+  }
+
+  private static List<String> uploadsUnder(String keyPrefix) {
+    return s3.listMultipartUploads(r -> r.bucket(server.bucket()).prefix(keyPrefix)).uploads().stream()
+        .map(u -> u.key() + " " + u.uploadId()).toList();
+  }
+
+  private static byte[] random(long seed, int n) {
+    byte[] b = new byte[n];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
+  }
+
+  @Test
+  void noStoragePathReachesTheSegments() {
+    for (String path : List.of(".appended", ".appended/up/data/00000000000000000000")) {
+      assertThrows(IllegalArgumentException.class, () -> driver.putContent(path, new byte[] {1}), path);
+      assertThrows(IllegalArgumentException.class, () -> driver.delete(path), path);
+    }
+  }
+}
