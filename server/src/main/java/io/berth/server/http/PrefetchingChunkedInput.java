@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * resumes the transfer once one is. Memory is bounded by {@link #AHEAD} chunks per response.
  */
 final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
-  static final int CHUNK_SIZE = 64 * 1024;
+  static final int CHUNK_SIZE = 256 * 1024;
   private static final int AHEAD = 4;
 
   private final ReadableByteChannel source;
