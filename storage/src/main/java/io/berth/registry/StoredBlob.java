@@ -16,6 +16,11 @@ public record StoredBlob(Digest digest, long size, StorageDriver driver) {
     return driver.reader(StoragePaths.blobData(digest), offset);
   }
 
+  /** Where the client may download the content directly, when the backend redirects downloads. */
+  public Optional<java.net.URI> directUrl() {
+    return driver.directUrl(StoragePaths.blobData(digest));
+  }
+
   /** The local file holding the content, for zero-copy sends, when the backend keeps one. */
   public Optional<Path> localFile() {
     return driver.localFile(StoragePaths.blobData(digest));

@@ -48,6 +48,14 @@ public interface StorageDriver {
   /** Deletes a file or a whole directory tree; a missing path is not an error. */
   void delete(String path) throws IOException;
 
+  /**
+   * A URL a client can fetch the file from directly, valid for a while, when the backend offers one and is set to
+   * (S3 with {@code redirect} on: a presigned URL). Blob downloads are then redirected there.
+   */
+  default Optional<java.net.URI> directUrl(String path) {
+    return Optional.empty();
+  }
+
   /** A local file for zero-copy transfer, when this backend keeps files on a local filesystem. */
   default Optional<Path> localFile(String path) {
     return Optional.empty();

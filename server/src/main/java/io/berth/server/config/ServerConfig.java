@@ -14,7 +14,7 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
   public static final ServerConfig DEFAULTS = new ServerConfig(
       new Http(":5000", 60, 30, 16384, 4096, 10, "", new Tls("", "", "tls1.2")),
       new Storage("filesystem", new Filesystem("./data"),
-          new S3("", "", "us-east-1", "", false, "", "", 16, 4),
+          new S3("", "", "us-east-1", "", false, "", "", 16, 4, 0),
           new Delete(false), new Maintenance(new UploadPurging(true, 168, 24))),
       new Auth("none", "berth", new HtpasswdFile("./htpasswd"),
           new Token("", "berth", "berth", "./token-key.json", 300, 720, "", ""), Map.of(), List.of()),
@@ -86,12 +86,13 @@ public record ServerConfig(Http http, Storage storage, Auth auth, Log log) {
    * @param secretkey the secret of the access key
    * @param partsize MiB per part of a multipart upload (at least 5)
    * @param concurrency parts of one upload sent at once
+   * @param redirectminutes above 0: blob downloads are redirected to presigned S3 URLs valid this many minutes
    */
   public record S3(String bucket, String prefix, String region, String endpoint, boolean pathstyle, String accesskey,
-      String secretkey, int partsize, int concurrency) {
+      String secretkey, int partsize, int concurrency, int redirectminutes) {
     public io.berth.storage.s3.S3Settings settings() {
       return new io.berth.storage.s3.S3Settings(bucket, prefix, region, endpoint, pathstyle, accesskey, secretkey,
-          partsize, concurrency);
+          partsize, concurrency, redirectminutes);
     }
 
     @Override

@@ -28,6 +28,14 @@ public final class BlobHandlers {
     RepositoryName name = exchange.repository();
     Digest digest = Digest.parse(exchange.pathParam("digest"));
     StoredBlob blob = registry.blobs().get(name, digest);
+    if (!exchange.isHead()) {
+      var direct = blob.directUrl();
+      if (direct.isPresent()) { // the client fetches the bytes (and any range) from storage itself
+        return Response.status(HttpResponseStatus.TEMPORARY_REDIRECT)
+            .header(HttpHeaderNames.LOCATION, direct.get().toString())
+            .header("Docker-Content-Digest", digest.toString());
+      }
+    }
     long size = blob.size();
     ByteRange range = ByteRange.parse(exchange.header(HttpHeaderNames.RANGE), size);
     if (range != null && !range.satisfiable()) {

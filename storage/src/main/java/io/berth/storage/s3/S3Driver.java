@@ -26,6 +26,9 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.GetObjectPresignRequest;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
@@ -49,14 +52,17 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   static final long MAX_COPY = 5L << 30;
 
   private final S3Client client;
+  /** Signs download URLs, when redirects are on; null otherwise. */
+  private final S3Presigner presigner;
   private final S3Settings settings;
   private final String bucket;
   private final S3Keys keys;
   private final ExecutorService uploads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-s3-part-", 0).factory());
 
-  S3Driver(S3Client client, S3Settings settings) {
+  S3Driver(S3Client client, S3Presigner presigner, S3Settings settings) {
     this.client = client;
+    this.presigner = presigner;
     this.settings = settings;
     this.bucket = settings.bucket();
     this.keys = new S3Keys(settings.prefix());
@@ -79,7 +85,18 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     if (!settings.endpoint().isEmpty()) {
       builder.endpointOverride(URI.create(settings.endpoint()));
     }
-    return new S3Driver(builder.build(), settings);
+    S3Presigner presigner = null;
+    if (settings.redirectMinutes() > 0) {
+      var signer = S3Presigner.builder()
+          .region(Region.of(settings.region()))
+          .credentialsProvider(credentials(settings))
+          .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(settings.pathStyle()).build());
+      if (!settings.endpoint().isEmpty()) {
+        signer.endpointOverride(URI.create(settings.endpoint()));
+      }
+      presigner = signer.build();
+    }
+    return new S3Driver(builder.build(), presigner, settings);
   }
 
   private static AwsCredentialsProvider credentials(S3Settings settings) {
@@ -219,10 +236,31 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     deleteKeys(doomed);
   }
 
+  /** A presigned GET of the object, when redirects are on. Only whole files: appended ones are not blobs. */
+  @Override
+  public Optional<URI> directUrl(String path) {
+    if (presigner == null) {
+      return Optional.empty();
+    }
+    String key = keys.file(path);
+    var presigned = presigner.presignGetObject(GetObjectPresignRequest.builder()
+        .signatureDuration(Duration.ofMinutes(settings.redirectMinutes()))
+        .getObjectRequest(b -> b.bucket(bucket).key(key))
+        .build());
+    try {
+      return Optional.of(presigned.url().toURI());
+    } catch (java.net.URISyntaxException e) {
+      return Optional.empty();
+    }
+  }
+
   @Override
   public void close() {
     uploads.shutdownNow();
     client.close();
+    if (presigner != null) {
+      presigner.close();
+    }
   }
 
   private void deletePrefix(String prefix) throws IOException {

@@ -12,9 +12,16 @@ package io.berth.storage.s3;
  * @param secretKey the secret of {@code accessKey}
  * @param partSizeMiB size of multipart upload parts, at least 5 (S3's minimum)
  * @param concurrency parts of one upload sent at once
+ * @param redirectMinutes when above 0, blob downloads are redirected to presigned URLs valid this long
  */
 public record S3Settings(String bucket, String prefix, String region, String endpoint, boolean pathStyle,
-    String accessKey, String secretKey, int partSizeMiB, int concurrency) {
+    String accessKey, String secretKey, int partSizeMiB, int concurrency, int redirectMinutes) {
+  /** Without redirects. */
+  public S3Settings(String bucket, String prefix, String region, String endpoint, boolean pathStyle,
+      String accessKey, String secretKey, int partSizeMiB, int concurrency) {
+    this(bucket, prefix, region, endpoint, pathStyle, accessKey, secretKey, partSizeMiB, concurrency, 0);
+  }
+
   /** S3's smallest part but the last. */
   public static final int MIN_PART_MIB = 5;
 
@@ -24,6 +31,9 @@ public record S3Settings(String bucket, String prefix, String region, String end
     }
     if (partSizeMiB < MIN_PART_MIB) {
       throw new IllegalArgumentException("storage.s3.partsize must be at least " + MIN_PART_MIB + " (MiB)");
+    }
+    if (redirectMinutes < 0 || redirectMinutes > 7 * 24 * 60) {
+      throw new IllegalArgumentException("storage.s3.redirectminutes must be 0 (no redirects) to 10080 (7 days)");
     }
     if (concurrency < 1) {
       throw new IllegalArgumentException("storage.s3.concurrency must be at least 1");
@@ -45,6 +55,6 @@ public record S3Settings(String bucket, String prefix, String region, String end
   public String toString() { // never the secret
     return "S3Settings[bucket=" + bucket + ", prefix=" + prefix + ", region=" + region + ", endpoint=" + endpoint
         + ", pathStyle=" + pathStyle + ", accessKey=" + accessKey + ", partSizeMiB=" + partSizeMiB
-        + ", concurrency=" + concurrency + "]";
+        + ", concurrency=" + concurrency + ", redirectMinutes=" + redirectMinutes + "]";
   }
 }
