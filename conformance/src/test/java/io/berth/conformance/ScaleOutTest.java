@@ -362,6 +362,32 @@ class ScaleOutTest {
     assertError(404, "MANIFEST_UNKNOWN", b.get(tagPath, "Accept", MediaTypes.ACCEPT_ALL_MANIFESTS));
   }
 
+  /**
+   * Each instance keeps the catalog in memory, but a new repository is announced in storage, so a repository pushed
+   * through one instance is in the other's catalog on its next request, even right after that one listed.
+   */
+  @Test
+  void aNewRepositoryIsInTheOtherInstancesCatalogAtOnce() {
+    for (int i = 0; i < 3; i++) {
+      RegistryClient writer = i % 2 == 0 ? a : b;
+      RegistryClient reader = writer == a ? b : a;
+      List<String> before = catalog(reader);
+      List<String> beforeOnWriter = catalog(writer);
+      String repo = Workflow.newRepo("scaleout-catalog");
+      assertFalse(before.contains(repo));
+      assertFalse(beforeOnWriter.contains(repo));
+      new Pusher(writer).image(repo, "v1");
+      assertTrue(catalog(reader).contains(repo), () -> repo + " missing from the other instance's catalog");
+      assertTrue(catalog(writer).contains(repo), () -> repo + " missing from its own instance's catalog");
+    }
+  }
+
+  private static List<String> catalog(RegistryClient client) {
+    HttpResponse<byte[]> response = client.get("/v2/_catalog");
+    assertStatus(200, response);
+    return texts(json(response).path("repositories"));
+  }
+
   @Test
   void deletedThroughOneIsGoneThroughTheOther() {
     String repo = Workflow.newRepo("scaleout-delete");
