@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -54,6 +55,8 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   private final S3Keys keys;
   private final ExecutorService uploads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-s3-part-", 0).factory());
+  /** Whether segments are written with {@code If-None-Match: *}; cleared if the store refuses it (see ObjectSink). */
+  private final AtomicBoolean createOnlySegments = new AtomicBoolean(true);
 
   S3Driver(S3Client client, S3Settings settings) {
     this.client = client;
@@ -160,11 +163,13 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         throw S3Failures.io("PUT " + path, e);
       }
     }
-    return new SegmentWriter(size, offset -> sink(keys.segment(path, offset)));
+    return new SegmentWriter(size, offset -> segmentSink(keys.segment(path, offset)));
   }
 
-  private ObjectSink sink(String key) {
-    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads);
+  /** A segment is written once: a second writer at the same offset (in another process) fails at commit. */
+  private ObjectSink segmentSink(String key) {
+    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads,
+        createOnlySegments);
   }
 
   @Override
@@ -191,15 +196,52 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
 
   @Override
   public void move(String source, String destination) throws IOException {
+    move(source, destination, -1);
+  }
+
+  /**
+   * Of an appended file, composes exactly the segments that make up its first {@code size} bytes: segments are
+   * written once each, so those are the bytes a caller read before, whatever was appended since.
+   */
+  @Override
+  public void move(String source, String destination, long size) throws IOException {
     String from = keys.file(source);
     String to = keys.file(destination);
     HeadObjectResponse head = head(from).orElseThrow(() -> new PathNotFoundException(source));
     if (isAppended(head)) {
-      new SegmentComposer(client, bucket, settings, uploads).compose(segments(source), to);
+      List<S3ReadChannel.Piece> pieces = segments(source);
+      if (size >= 0) {
+        Optional<List<S3ReadChannel.Piece>> first = firstBytes(pieces, size);
+        if (first.isEmpty()) {
+          throw new IOException(source + " does not start with a run of segments of " + size + " bytes (it has "
+              + end(pieces) + ")");
+        }
+        pieces = first.get();
+      }
+      new SegmentComposer(client, bucket, settings, uploads).compose(pieces, to);
     } else {
+      if (size >= 0 && head.contentLength() != size) {
+        throw new IOException(source + " has " + head.contentLength() + " bytes, not " + size);
+      }
       copy(from, head.contentLength(), to);
     }
     delete(source);
+  }
+
+  /** The leading pieces that end exactly at {@code size}, if they do. */
+  private static Optional<List<S3ReadChannel.Piece>> firstBytes(List<S3ReadChannel.Piece> pieces, long size) {
+    if (size == 0) {
+      return Optional.of(List.of());
+    }
+    for (int i = 0; i < pieces.size(); i++) {
+      if (pieces.get(i).end() == size) {
+        return Optional.of(pieces.subList(0, i + 1));
+      }
+      if (pieces.get(i).end() > size) {
+        break;
+      }
+    }
+    return Optional.empty();
   }
 
   /**
