@@ -11,6 +11,7 @@ import io.berth.storage.FileWriter;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StoragePaths;
+import io.berth.storage.WriteConflictException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -258,6 +259,11 @@ public final class UploadService {
         writer.commit();
         committed = true;
         return writer.size();
+      } catch (WriteConflictException e) {
+        // Another instance took a chunk of this upload at the same offset, as two requests at once on one
+        // instance would be refused: the client's upload went wrong, storage did not.
+        throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+            "upload " + uuid + " was written by another request at the same offset");
       } finally {
         close();
       }

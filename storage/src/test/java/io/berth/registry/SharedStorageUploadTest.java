@@ -90,7 +90,8 @@ class SharedStorageUploadTest {
     fromA.write(ByteBuffer.wrap(x));
     fromA.commit();
     fromB.write(ByteBuffer.wrap(y));
-    assertThrows(IOException.class, fromB::commit, "the chunk at offset 0 is taken");
+    assertEquals(ErrorCode.BLOB_UPLOAD_INVALID, assertThrows(RegistryException.class, fromB::commit).code(),
+        "the chunk at offset 0 is taken");
     assertArrayEquals(x, read(completeAndCheck(a, uuid, Digest.sha256(x))));
   }
 
@@ -107,7 +108,8 @@ class SharedStorageUploadTest {
     fromB.write(ByteBuffer.wrap(y));
     fromB.commit();
     fromA.write(ByteBuffer.wrap(x));
-    assertThrows(IOException.class, fromA::commit, "the chunk at offset 0 is taken");
+    assertEquals(ErrorCode.BLOB_UPLOAD_INVALID, assertThrows(RegistryException.class, fromA::commit).code(),
+        "the chunk at offset 0 is taken");
     assertEquals(null, completeAndCheck(a, uuid, Digest.sha256(x)), "refused: the upload holds B's bytes");
   }
 

@@ -1,5 +1,6 @@
 package io.berth.storage.s3;
 
+import io.berth.storage.WriteConflictException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -173,7 +174,7 @@ final class ObjectSink implements AutoCloseable {
   }
 
   /** A create-only write found an object at its key. */
-  static final class ObjectExistsException extends IOException {
+  static final class ObjectExistsException extends WriteConflictException {
     ObjectExistsException(String key) {
       super("an object is already at " + key + ": another writer appended at the same offset");
     }

@@ -135,7 +135,7 @@ class S3DriverS3Test {
         mine.write(ByteBuffer.wrap(first));
         theirs.write(ByteBuffer.wrap(second));
         mine.commit();
-        assertThrows(IOException.class, theirs::commit);
+        assertThrows(io.berth.storage.WriteConflictException.class, theirs::commit);
       }
       assertArrayEquals(first, driver.getContent(path));
       assertArrayEquals(first, other.getContent(path));
