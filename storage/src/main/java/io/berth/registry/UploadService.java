@@ -80,7 +80,13 @@ public final class UploadService {
     acquire(uuid);
     try {
       requireExists(repository, uuid); // cancelled while we waited?
-      FileWriter writer = driver.appender(StoragePaths.uploadData(repository, uuid));
+      FileWriter writer;
+      try {
+        writer = driver.appender(StoragePaths.uploadData(repository, uuid));
+      } catch (WriteConflictException e) {
+        throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+            "upload " + uuid + " is being written by another request");
+      }
       try {
         long size = writer.size();
         if (expectedOffset != null && expectedOffset != size) {

@@ -3,11 +3,13 @@ package io.berth.storage.s3;
 import io.berth.storage.FileWriter;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
+import io.berth.storage.WriteConflictException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.channels.SeekableByteChannel;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +50,8 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   static final String APPENDED = "berth-appended";
   /** The largest object one CopyObject may copy. */
   static final long MAX_COPY = 5L << 30;
+  /** Segments without a file younger than this may belong to a live writer in another process (see appender). */
+  static final Duration ORPHAN_AGE = Duration.ofHours(1);
 
   private final S3Client client;
   private final S3Settings settings;
@@ -151,7 +155,11 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     if (head.isPresent() && isAppended(head.get())) {
       size = end(segments(path));
     } else {
-      deletePrefix(keys.segments(path)); // left by an appended file this path held before
+      if (head.isEmpty()) {
+        deleteOrphanedSegments(path);
+      } else {
+        deletePrefix(keys.segments(path)); // left by an appended file this path held before it was replaced whole
+      }
       size = head.map(HeadObjectResponse::contentLength).orElse(0L);
       if (size > 0) {
         copy(key, size, keys.segment(path, 0)); // a whole file becomes the first segment
@@ -164,6 +172,31 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
       }
     }
     return new SegmentWriter(size, offset -> segmentSink(keys.segment(path, offset)));
+  }
+
+  /**
+   * Deletes segments found at a path that has no file: left by a crash, or by a writer that committed after the file
+   * was deleted. A young one may instead be a writer's in another process that created the file just after this
+   * one found none, and has committed since: deleting it would let this writer put other bytes at its offset under
+   * the other process's hash. So a young segment is a conflict, not garbage.
+   */
+  private void deleteOrphanedSegments(String path) throws IOException {
+    Instant youngAfter = Instant.now().minus(ORPHAN_AGE);
+    List<String> orphaned = new ArrayList<>();
+    try {
+      for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(
+          keys.segments(path)))) {
+        for (S3Object object : page.contents()) {
+          if (object.lastModified() == null || object.lastModified().isAfter(youngAfter)) {
+            throw new WriteConflictException(path + " is being created by another writer");
+          }
+          orphaned.add(object.key());
+        }
+      }
+    } catch (RuntimeException e) {
+      throw S3Failures.io("LIST segments of " + path, e);
+    }
+    deleteKeys(orphaned);
   }
 
   /** A segment is written once: a second writer at the same offset (in another process) fails at commit. */

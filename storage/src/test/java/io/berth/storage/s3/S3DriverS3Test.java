@@ -148,6 +148,21 @@ class S3DriverS3Test {
   }
 
   /**
+   * Two processes open the first writer of one file at once: one finds no file, then the other creates it and
+   * commits a segment before the first looks for leftovers. That young segment is not garbage to delete (its
+   * writer's process may have hashed it): the first one's appender is refused instead.
+   */
+  @Test
+  void aFreshSegmentWithoutItsFileIsAConflictNotALeftover() throws Exception {
+    byte[] theirs = random(24, 1000);
+    // As the other process left it between this one's HEAD and its listing: a segment, the marker not yet seen.
+    s3.putObject(r -> r.bucket(server.bucket()).key(prefix + "/.appended/racing/data/%020d".formatted(0)),
+        RequestBody.fromBytes(theirs));
+    assertThrows(io.berth.storage.WriteConflictException.class, () -> driver.appender("racing/data"));
+    assertArrayEquals(theirs, object(prefix + "/.appended/racing/data/%020d".formatted(0)), "left alone");
+  }
+
+  /**
    * A move told the size moves exactly that many bytes of an appended file, though another process appended since
    * (the registry publishes what it hashed); a size that is not where a commit ended is refused.
    */
