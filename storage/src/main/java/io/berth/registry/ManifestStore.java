@@ -94,6 +94,12 @@ public final class ManifestStore {
       for (Tag t : newTags) {
         tags.put(repository, t, digest);
       }
+      if (!hasRevision(repository, digest)) {
+        // Another instance deleted this manifest since we linked it (the locks are per process): link it again,
+        // as if the delete came first, rather than leave tags or a referrer entry naming a manifest that is gone.
+        driver.putContent(StoragePaths.manifestRevisionLink(repository, digest),
+            digest.toString().getBytes(StandardCharsets.US_ASCII));
+      }
     }
     catalog.added(repository);
     cache.put(digest, new StoredManifest(digest, manifest.mediaType(), bytes));
@@ -161,16 +167,29 @@ public final class ManifestStore {
         case Tag t -> tags.delete(repository, t);
         case Digest d -> {
           StoredManifest stored = get(repository, d);
-          for (Tag t : tags.tagsOf(repository, d)) {
-            tags.delete(repository, t);
-          }
           Optional<Descriptor> subject = subjectOf(stored);
-          if (subject.isPresent()) {
-            referrers.remove(repository, subject.get().digest(), d);
-          }
+          untag(repository, d, subject);
           driver.delete(StoragePaths.manifestRevision(repository, d));
+          // Once more after the revision is gone: another instance may have pushed this manifest again meanwhile
+          // and tagged it (the locks are per process). As if its push came first, its tags go too; a push that
+          // tags after this saw the revision gone and links it again (see put).
+          untag(repository, d, subject);
         }
       }
+    }
+  }
+
+  /** Deletes the tags that point at {@code digest} and its entry in its subject's referrers. */
+  private void untag(RepositoryName repository, Digest digest, Optional<Descriptor> subject) throws IOException {
+    for (Tag t : tags.tagsOf(repository, digest)) {
+      try {
+        tags.delete(repository, t);
+      } catch (RegistryException goneMeanwhile) {
+        // deleted by another request since we listed it
+      }
+    }
+    if (subject.isPresent()) {
+      referrers.remove(repository, subject.get().digest(), digest);
     }
   }
 

@@ -8,7 +8,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * is deleted, a link written while its directory is removed). Striped: a fixed set of locks, so memory stays
  * bounded however many repositories there are; two repositories may share a stripe, which only costs a wait.
  * {@link ReentrantLock} rather than {@code synchronized}, which would pin a virtual thread's carrier on JDK 21.
- * In-process only: several instances over shared storage need more than this.
+ * In-process only. Across instances over shared storage nothing is locked: a push relinks a manifest that a
+ * delete removed meanwhile and a delete untags twice (see {@link ManifestStore}), so no tag is left naming a manifest
+ * that is gone; what remains is that a delete resolving a tag just before another instance moves it deletes the
+ * moved tag (closing that needs a conditional delete, or a lock in storage).
  */
 final class RepositoryLocks {
   private static final int STRIPES = 256;

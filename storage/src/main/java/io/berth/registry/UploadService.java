@@ -11,6 +11,7 @@ import io.berth.storage.FileWriter;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.StoragePaths;
+import io.berth.storage.WriteConflictException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -27,6 +28,12 @@ import java.util.regex.Pattern;
  * Blob upload sessions. Their bytes live in storage, so an upload survives a restart and continues; the
  * running hash lives in memory only to spare re-reading the bytes at completion, and is rebuilt from the
  * stored bytes when it is missing or stale.
+ *
+ * <p>Several instances over shared storage may each take requests of one upload. The running hash is trusted only
+ * while it covers exactly the bytes in storage: it is dropped when an append of this process did not end in a
+ * commit (on S3 a commit fails rather than replace a chunk another instance wrote at the same offset), and it is
+ * stale when storage holds more than it covers. At completion exactly the bytes hashed are published
+ * ({@link StorageDriver#move(String, String, long)}), even if another instance appended meanwhile.
  */
 public final class UploadService {
   private static final Pattern UUID_PATTERN = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
@@ -73,7 +80,13 @@ public final class UploadService {
     acquire(uuid);
     try {
       requireExists(repository, uuid); // cancelled while we waited?
-      FileWriter writer = driver.appender(StoragePaths.uploadData(repository, uuid));
+      FileWriter writer;
+      try {
+        writer = driver.appender(StoragePaths.uploadData(repository, uuid));
+      } catch (WriteConflictException e) {
+        throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+            "upload " + uuid + " is being written by another request");
+      }
       try {
         long size = writer.size();
         if (expectedOffset != null && expectedOffset != size) {
@@ -84,6 +97,11 @@ public final class UploadService {
         if (hash != null && hash.offset != size) {
           hash = null; // stale: bytes written without it (another instance, a failed write); rebuilt at completion
           hashes.invalidate(uuid);
+        }
+        if (hash == null && size == 0) {
+          // Started on another instance (or before a restart) but empty: hashing from here costs no re-read.
+          hash = new RunningHash(DigestAlgorithm.SHA256);
+          hashes.put(uuid, hash);
         }
         return new Appender(uuid, writer, hash);
       } catch (RuntimeException e) {
@@ -120,7 +138,7 @@ public final class UploadService {
       if (blobs.contentExists(expected)) {
         driver.delete(data); // already stored, from this or another repository: keep one copy
       } else {
-        driver.move(data, StoragePaths.blobData(expected));
+        driver.move(data, StoragePaths.blobData(expected), size); // what was hashed, not what came since
       }
       blobs.link(repository, expected);
       driver.delete(StoragePaths.upload(repository, uuid));
@@ -188,15 +206,23 @@ public final class UploadService {
       return hash.snapshot();
     }
     MessageDigest md = algorithm.newMessageDigest();
+    if (size == 0) {
+      return Digest.finish(algorithm, md);
+    }
     ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+    long left = size; // exactly the bytes that will be published, though another instance may append meanwhile
     try (SeekableByteChannel ch = driver.reader(data, 0)) {
-      while (ch.read(buf) >= 0) {
+      while (left > 0) {
+        buf.limit((int) Math.min(buf.capacity(), left));
+        int n = ch.read(buf);
+        if (n < 0) {
+          throw new IOException(data + " ended after " + (size - left) + " of " + size + " bytes");
+        }
         buf.flip();
         md.update(buf);
         buf.clear();
+        left -= n;
       }
-    } catch (PathNotFoundException e) {
-      // empty upload
     }
     return Digest.finish(algorithm, md);
   }
@@ -206,6 +232,7 @@ public final class UploadService {
     private final String uuid;
     private final FileWriter writer;
     private RunningHash hash;
+    private boolean committed;
     private boolean closed;
 
     private Appender(String uuid, FileWriter writer, RunningHash hash) {
@@ -236,13 +263,22 @@ public final class UploadService {
     public long commit() throws IOException {
       try {
         writer.commit();
+        committed = true;
         return writer.size();
+      } catch (WriteConflictException e) {
+        // Another instance took a chunk of this upload at the same offset, as two requests at once on one
+        // instance would be refused: the client's upload went wrong, storage did not.
+        throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+            "upload " + uuid + " was written by another request at the same offset");
       } finally {
         close();
       }
     }
 
-    /** Ends this append. Bytes already written stay; the upload can go on from its new offset. */
+    /**
+     * Ends this append. Bytes already written stay; the upload can go on from its new offset. Without a commit, the
+     * running hash is dropped: whether the bytes it took in were stored is not known here.
+     */
     @Override
     public void close() throws IOException {
       if (closed) {
@@ -250,6 +286,9 @@ public final class UploadService {
       }
       closed = true;
       try {
+        if (!committed) {
+          dropHash();
+        }
         writer.close();
       } finally {
         busy.remove(uuid);

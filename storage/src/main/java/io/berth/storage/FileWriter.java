@@ -16,7 +16,12 @@ public interface FileWriter extends AutoCloseable {
   /** The file's size, including what this writer wrote. */
   long size();
 
-  /** Makes everything written durable. */
+  /**
+   * Makes everything written durable.
+   *
+   * @throws WriteConflictException when another writer (another process) appended at the same offset first: nothing
+   *     this writer wrote since its last commit was kept
+   */
   void commit() throws IOException;
 
   @Override

@@ -45,6 +45,23 @@ public interface StorageDriver {
    */
   void move(String source, String destination) throws IOException;
 
+  /**
+   * Moves a file that the caller knows to hold {@code size} bytes, as {@link #move(String, String)} does, but never
+   * more than those bytes: of a file that other processes may still append to (an upload written through several
+   * instances), exactly its first {@code size} bytes, the ones the caller read or hashed, whatever was appended
+   * since. This default, for backends one process uses at a time, checks the size and moves.
+   *
+   * @throws IOException when the file's first {@code size} bytes can't be moved alone (it is shorter, or holds more
+   *     on a backend that can't tell them apart)
+   */
+  default void move(String source, String destination, long size) throws IOException {
+    long actual = size(source).orElseThrow(() -> new PathNotFoundException(source));
+    if (actual != size) {
+      throw new IOException(source + " has " + actual + " bytes, not " + size);
+    }
+    move(source, destination);
+  }
+
   /** Deletes a file or a whole directory tree; a missing path is not an error. */
   void delete(String path) throws IOException;
 

@@ -16,6 +16,7 @@ import io.berth.oci.Tag;
  *   _referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;.&lt;hex&gt;                 a referrer of a subject (content: its descriptor)
  *   _uploads/&lt;uuid&gt;/data                                  bytes of an upload in progress
  *   _uploads/&lt;uuid&gt;/startedat                             when it began
+ * repositories/_catalogstamp                               changed whenever a process adds a repository new to it
  * </pre>
  *
  * Repository name components never start with '_' (see {@link RepositoryName}), so the '_' directories can't
@@ -46,6 +47,11 @@ public final class StoragePaths {
       }
     }
     return path;
+  }
+
+  /** A random value rewritten whenever a process adds a repository, so other processes know to list again. */
+  public static String catalogStamp() {
+    return REPOSITORIES + "/_catalogstamp";
   }
 
   public static String blobData(Digest d) {

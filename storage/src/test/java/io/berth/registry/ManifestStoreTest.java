@@ -171,4 +171,114 @@ class ManifestStoreTest {
     assertEquals(ErrorCode.MANIFEST_UNKNOWN,
         assertThrows(RegistryException.class, () -> registry.manifests().get(APP, d)).code());
   }
+
+  /**
+   * Two instances over one storage (two registries, each with its own per-process locks): a manifest pushed with a tag
+   * through one while the other deletes it. Whichever way the steps interleave, no tag is left naming a manifest
+   * that is gone.
+   */
+  @Test
+  void aTagPushedWhileAnotherInstanceDeletesItsManifestIsNeverLeftDangling() throws IOException {
+    byte[] bytes = image(layer, 11, "");
+    Digest digest = registry.manifests().put(APP, new Tag("old"), bytes, MediaTypes.OCI_MANIFEST, List.of()).digest();
+    Registry[] other = new Registry[1];
+    // The delete runs whole just before this instance writes the tag.
+    Registry pushing = new Registry(new HookedDriver(new FilesystemDriver(root),
+        path -> path.endsWith("/_manifests/tags/new"), () -> other[0].manifests().delete(APP, digest)));
+    other[0] = new Registry(new FilesystemDriver(root));
+    pushing.manifests().put(APP, new Tag("new"), bytes, MediaTypes.OCI_MANIFEST, List.of());
+    assertNoDanglingTags(registry);
+    assertEquals(digest, registry.manifests().get(APP, new Tag("new")).digest(), "linked again: the push came last");
+  }
+
+  @Test
+  void aManifestDeletedWhileAnotherInstanceTagsItTakesTheNewTagToo() throws IOException {
+    byte[] bytes = image(layer, 11, "");
+    Digest digest = registry.manifests().put(APP, new Tag("old"), bytes, MediaTypes.OCI_MANIFEST, List.of()).digest();
+    Registry other = new Registry(new FilesystemDriver(root));
+    // The push runs whole just before this instance deletes the revision (after it untagged what it found).
+    Registry deleting = new Registry(new HookedDriver(new FilesystemDriver(root),
+        path -> path.contains("/_manifests/revisions/"),
+        () -> other.manifests().put(APP, new Tag("new"), bytes, MediaTypes.OCI_MANIFEST, List.of())));
+    deleting.manifests().delete(APP, digest);
+    assertNoDanglingTags(registry);
+    assertEquals(List.of(), registry.tags().list(APP), "the delete came last");
+  }
+
+  private static void assertNoDanglingTags(Registry registry) throws IOException {
+    for (String name : registry.tags().list(APP)) {
+      try {
+        registry.manifests().get(APP, new Tag(name));
+      } catch (RegistryException e) {
+        throw new AssertionError("tag " + name + " names a manifest that is gone", e);
+      }
+    }
+  }
+
+  /** Runs {@code hook} once, just before the first write or delete of a path that {@code when} matches. */
+  private static final class HookedDriver implements io.berth.storage.StorageDriver {
+    private final io.berth.storage.StorageDriver delegate;
+    private final java.util.function.Predicate<String> when;
+    private final IoAction hook;
+    private boolean ran;
+
+    interface IoAction {
+      void run() throws IOException;
+    }
+
+    HookedDriver(io.berth.storage.StorageDriver delegate, java.util.function.Predicate<String> when, IoAction hook) {
+      this.delegate = delegate;
+      this.when = when;
+      this.hook = hook;
+    }
+
+    private void maybeHook(String path) throws IOException {
+      if (!ran && when.test(path)) {
+        ran = true;
+        hook.run();
+      }
+    }
+
+    @Override
+    public java.util.Optional<Long> size(String path) throws IOException {
+      return delegate.size(path);
+    }
+
+    @Override
+    public byte[] getContent(String path) throws IOException {
+      return delegate.getContent(path);
+    }
+
+    @Override
+    public void putContent(String path, byte[] content) throws IOException {
+      maybeHook(path);
+      delegate.putContent(path, content);
+    }
+
+    @Override
+    public java.nio.channels.SeekableByteChannel reader(String path, long offset) throws IOException {
+      return delegate.reader(path, offset);
+    }
+
+    @Override
+    public io.berth.storage.FileWriter appender(String path) throws IOException {
+      return delegate.appender(path);
+    }
+
+    @Override
+    public List<String> list(String directory) throws IOException {
+      return delegate.list(directory);
+    }
+
+    @Override
+    public void move(String source, String destination) throws IOException {
+      delegate.move(source, destination);
+    }
+
+    @Override
+    public void delete(String path) throws IOException {
+      maybeHook(path);
+      delegate.delete(path);
+    }
+  }
 }

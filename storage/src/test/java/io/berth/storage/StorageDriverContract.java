@@ -424,6 +424,22 @@ public abstract class StorageDriverContract {
   }
 
   @Test
+  void aSizedMoveMovesAFileOfThatSizeAndRefusesAnyOther() throws IOException {
+    driver.putContent("s/put", utf8("0123456789"));
+    appendInOneWriter("s/appended", utf8("0123456789"));
+    for (String path : List.of("s/put", "s/appended")) {
+      assertThrows(IOException.class, () -> driver.move(path, path + "-moved", 9));
+      assertThrows(IOException.class, () -> driver.move(path, path + "-moved", 11));
+      assertEquals(Optional.empty(), driver.size(path + "-moved"));
+      assertArrayEquals(utf8("0123456789"), driver.getContent(path), "a refused move leaves the source");
+      driver.move(path, path + "-moved", 10);
+      assertArrayEquals(utf8("0123456789"), driver.getContent(path + "-moved"));
+      assertEquals(Optional.empty(), driver.size(path));
+    }
+    assertThrows(PathNotFoundException.class, () -> driver.move("s/missing", "s/missing-moved", 0));
+  }
+
+  @Test
   void moveOfAMissingSourceLeavesTheDestinationAlone() throws IOException {
     driver.putContent("dst", utf8("kept"));
     assertThrows(PathNotFoundException.class, () -> driver.move("missing", "dst"));

@@ -1,5 +1,6 @@
 package io.berth.storage.s3;
 
+import io.berth.storage.WriteConflictException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,6 +14,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
@@ -21,6 +25,7 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
@@ -29,8 +34,16 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * fills, up to {@code concurrency} at once, and the writer waits when that many are in flight. An object smaller
  * than a part goes up in a single PUT; a larger one is a multipart upload. Nothing is visible under the key until
  * {@link #finish} returns; {@link #abort} leaves nothing behind.
+ *
+ * <p>A create-only sink (the segments of an appended file) sends {@code If-None-Match: *} with the PUT or the
+ * completion, so it never replaces an object already at its key: when two writers in two processes append at the
+ * same offset, the second one's {@link #finish} fails instead of silently swapping the bytes under the first (whose
+ * process may have hashed them). A store that answers such a request with 501 Not Implemented gets unconditional
+ * writes from then on, as before, with a warning.
  */
 final class ObjectSink implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ObjectSink.class);
+
   /** S3 allows no more parts than this in one upload. */
   private static final int MAX_PARTS = 10_000;
 
@@ -40,6 +53,8 @@ final class ObjectSink implements AutoCloseable {
   private final long partSize;
   private final ExecutorService uploads;
   private final Semaphore slots;
+  /** Null: replace what is at the key; else whether the store takes {@code If-None-Match: *} (shared per driver). */
+  private final AtomicBoolean createOnly;
   private final List<Future<CompletedPart>> parts = new ArrayList<>();
   private final List<Path> stagedFiles = new ArrayList<>();
   private String uploadId;
@@ -50,6 +65,13 @@ final class ObjectSink implements AutoCloseable {
   private boolean done;
 
   ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads) {
+    this(client, bucket, key, partSize, concurrency, uploads, null);
+  }
+
+  /** @param createOnly null to replace any object at the key; else fail rather than replace (see above) */
+  ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads,
+      AtomicBoolean createOnly) {
+    this.createOnly = createOnly;
     this.client = client;
     this.bucket = bucket;
     this.key = key;
@@ -85,11 +107,16 @@ final class ObjectSink implements AutoCloseable {
     }
   }
 
-  /** Uploads what is staged and makes the object visible, whole. */
+  /**
+   * Uploads what is staged and makes the object visible, whole.
+   *
+   * @throws ObjectExistsException when create-only and an object is already at the key
+   */
   void finish() throws IOException {
     try {
       if (uploadId == null) {
-        putWhole();
+        closePartChannel();
+        conditionally(this::putWhole);
       } else {
         if (partChannel != null && partBytes > 0) {
           sendPart();
@@ -99,8 +126,10 @@ final class ObjectSink implements AutoCloseable {
           completed.add(await(part));
         }
         completed.sort(Comparator.comparing(CompletedPart::partNumber));
-        client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
-            .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build());
+        // A refused completion leaves the upload open, so it can be completed again unconditionally.
+        conditionally(ifNoneMatch -> client.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+            .bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch(ifNoneMatch)
+            .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build()));
       }
       done = true;
     } catch (RuntimeException e) {
@@ -113,13 +142,41 @@ final class ObjectSink implements AutoCloseable {
     }
   }
 
-  private void putWhole() throws IOException {
-    closePartChannel();
-    PutObjectRequest put = PutObjectRequest.builder().bucket(bucket).key(key).build();
+  /** Runs a write with {@code If-None-Match: *} when create-only (the argument, else null). */
+  private void conditionally(java.util.function.Consumer<String> write) throws ObjectExistsException {
+    boolean conditional = createOnly != null && createOnly.get();
+    try {
+      write.accept(conditional ? "*" : null);
+    } catch (S3Exception e) {
+      if (conditional && (e.statusCode() == 412 || e.statusCode() == 409)) {
+        // 412: an object is there; 409: a conditional write to the same key raced ours (AWS), and won
+        throw new ObjectExistsException(key);
+      }
+      if (conditional && e.statusCode() == 501) {
+        if (createOnly.compareAndSet(true, false)) {
+          log.warn("the S3 store does not take If-None-Match on writes ({}): appends to one upload through two"
+              + " Berth instances at once can now replace each other's bytes", e.getMessage());
+        }
+        write.accept(null);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  private void putWhole(String ifNoneMatch) {
+    PutObjectRequest put = PutObjectRequest.builder().bucket(bucket).key(key).ifNoneMatch(ifNoneMatch).build();
     if (partFile == null) {
       client.putObject(put, RequestBody.empty());
     } else {
       client.putObject(put, RequestBody.fromFile(partFile));
+    }
+  }
+
+  /** A create-only write found an object at its key. */
+  static final class ObjectExistsException extends WriteConflictException {
+    ObjectExistsException(String key) {
+      super("an object is already at " + key + ": another writer appended at the same offset");
     }
   }
 

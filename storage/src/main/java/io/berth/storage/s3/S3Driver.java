@@ -3,11 +3,13 @@ package io.berth.storage.s3;
 import io.berth.storage.FileWriter;
 import io.berth.storage.PathNotFoundException;
 import io.berth.storage.StorageDriver;
+import io.berth.storage.WriteConflictException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.nio.channels.SeekableByteChannel;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +17,7 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -50,6 +53,8 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   static final String APPENDED = "berth-appended";
   /** The largest object one CopyObject may copy. */
   static final long MAX_COPY = 5L << 30;
+  /** Segments without a file younger than this may belong to a live writer in another process (see appender). */
+  static final Duration ORPHAN_AGE = Duration.ofHours(1);
 
   private final S3Client client;
   /** Signs download URLs, when redirects are on; null otherwise. */
@@ -59,6 +64,8 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   private final S3Keys keys;
   private final ExecutorService uploads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-s3-part-", 0).factory());
+  /** Whether segments are written with {@code If-None-Match: *}; cleared if the store refuses it (see ObjectSink). */
+  private final AtomicBoolean createOnlySegments = new AtomicBoolean(true);
 
   S3Driver(S3Client client, S3Presigner presigner, S3Settings settings) {
     this.client = client;
@@ -165,7 +172,11 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     if (head.isPresent() && isAppended(head.get())) {
       size = end(segments(path));
     } else {
-      deletePrefix(keys.segments(path)); // left by an appended file this path held before
+      if (head.isEmpty()) {
+        deleteOrphanedSegments(path);
+      } else {
+        deletePrefix(keys.segments(path)); // left by an appended file this path held before it was replaced whole
+      }
       size = head.map(HeadObjectResponse::contentLength).orElse(0L);
       if (size > 0) {
         copy(key, size, keys.segment(path, 0)); // a whole file becomes the first segment
@@ -177,11 +188,38 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         throw S3Failures.io("PUT " + path, e);
       }
     }
-    return new SegmentWriter(size, offset -> sink(keys.segment(path, offset)));
+    return new SegmentWriter(size, offset -> segmentSink(keys.segment(path, offset)));
   }
 
-  private ObjectSink sink(String key) {
-    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads);
+  /**
+   * Deletes segments found at a path that has no file: left by a crash, or by a writer that committed after the file
+   * was deleted. A young one may instead be a writer's in another process that created the file just after this
+   * one found none, and has committed since: deleting it would let this writer put other bytes at its offset under
+   * the other process's hash. So a young segment is a conflict, not garbage.
+   */
+  private void deleteOrphanedSegments(String path) throws IOException {
+    Instant youngAfter = Instant.now().minus(ORPHAN_AGE);
+    List<String> orphaned = new ArrayList<>();
+    try {
+      for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(
+          keys.segments(path)))) {
+        for (S3Object object : page.contents()) {
+          if (object.lastModified() == null || object.lastModified().isAfter(youngAfter)) {
+            throw new WriteConflictException(path + " is being created by another writer");
+          }
+          orphaned.add(object.key());
+        }
+      }
+    } catch (RuntimeException e) {
+      throw S3Failures.io("LIST segments of " + path, e);
+    }
+    deleteKeys(orphaned);
+  }
+
+  /** A segment is written once: a second writer at the same offset (in another process) fails at commit. */
+  private ObjectSink segmentSink(String key) {
+    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads,
+        createOnlySegments);
   }
 
   @Override
@@ -208,15 +246,52 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
 
   @Override
   public void move(String source, String destination) throws IOException {
+    move(source, destination, -1);
+  }
+
+  /**
+   * Of an appended file, composes exactly the segments that make up its first {@code size} bytes: segments are
+   * written once each, so those are the bytes a caller read before, whatever was appended since.
+   */
+  @Override
+  public void move(String source, String destination, long size) throws IOException {
     String from = keys.file(source);
     String to = keys.file(destination);
     HeadObjectResponse head = head(from).orElseThrow(() -> new PathNotFoundException(source));
     if (isAppended(head)) {
-      new SegmentComposer(client, bucket, settings, uploads).compose(segments(source), to);
+      List<S3ReadChannel.Piece> pieces = segments(source);
+      if (size >= 0) {
+        Optional<List<S3ReadChannel.Piece>> first = firstBytes(pieces, size);
+        if (first.isEmpty()) {
+          throw new IOException(source + " does not start with a run of segments of " + size + " bytes (it has "
+              + end(pieces) + ")");
+        }
+        pieces = first.get();
+      }
+      new SegmentComposer(client, bucket, settings, uploads).compose(pieces, to);
     } else {
+      if (size >= 0 && head.contentLength() != size) {
+        throw new IOException(source + " has " + head.contentLength() + " bytes, not " + size);
+      }
       copy(from, head.contentLength(), to);
     }
     delete(source);
+  }
+
+  /** The leading pieces that end exactly at {@code size}, if they do. */
+  private static Optional<List<S3ReadChannel.Piece>> firstBytes(List<S3ReadChannel.Piece> pieces, long size) {
+    if (size == 0) {
+      return Optional.of(List.of());
+    }
+    for (int i = 0; i < pieces.size(); i++) {
+      if (pieces.get(i).end() == size) {
+        return Optional.of(pieces.subList(0, i + 1));
+      }
+      if (pieces.get(i).end() > size) {
+        break;
+      }
+    }
+    return Optional.empty();
   }
 
   /**

@@ -118,6 +118,71 @@ class S3DriverS3Test {
     assertArrayEquals(content, object(prefix + "/blobs/b/data"));
   }
 
+  /**
+   * Two processes append to one file at the same offset (two instances taking chunks of one upload at once): a
+   * segment is written once, so the second commit fails and the first one's bytes stay, whether the segments are
+   * single PUTs or multipart uploads (the condition rides on the completion), and nothing is left of the loser.
+   */
+  @Test
+  void aSecondWriterAtTheSameOffsetFailsInsteadOfReplacingTheFirst() throws Exception {
+    StorageDriver other = open(server.bucket(), prefix, server.secretKey());
+    for (int size : List.of(1000, 6 * MIB)) {
+      String path = "race-" + size + "/data";
+      byte[] first = random(20, size);
+      byte[] second = random(21, size);
+      try (FileWriter mine = driver.appender(path); FileWriter theirs = other.appender(path)) {
+        assertEquals(0, theirs.size());
+        mine.write(ByteBuffer.wrap(first));
+        theirs.write(ByteBuffer.wrap(second));
+        mine.commit();
+        assertThrows(io.berth.storage.WriteConflictException.class, theirs::commit);
+      }
+      assertArrayEquals(first, driver.getContent(path));
+      assertArrayEquals(first, other.getContent(path));
+      assertEquals(List.of(prefix + "/.appended/" + path + "/%020d".formatted(0)),
+          keysUnder(prefix + "/.appended/" + path + "/"));
+      append(other, path, second); // from where it ends now, it goes on
+      assertArrayEquals(concat(first, second), driver.getContent(path));
+    }
+    assertEquals(List.of(), uploadsUnder(prefix + "/"));
+  }
+
+  /**
+   * Two processes open the first writer of one file at once: one finds no file, then the other creates it and
+   * commits a segment before the first looks for leftovers. That young segment is not garbage to delete (its
+   * writer's process may have hashed it): the first one's appender is refused instead.
+   */
+  @Test
+  void aFreshSegmentWithoutItsFileIsAConflictNotALeftover() throws Exception {
+    byte[] theirs = random(24, 1000);
+    // As the other process left it between this one's HEAD and its listing: a segment, the marker not yet seen.
+    s3.putObject(r -> r.bucket(server.bucket()).key(prefix + "/.appended/racing/data/%020d".formatted(0)),
+        RequestBody.fromBytes(theirs));
+    assertThrows(io.berth.storage.WriteConflictException.class, () -> driver.appender("racing/data"));
+    assertArrayEquals(theirs, object(prefix + "/.appended/racing/data/%020d".formatted(0)), "left alone");
+  }
+
+  /**
+   * A move told the size moves exactly that many bytes of an appended file, though another process appended since
+   * (the registry publishes what it hashed); a size that is not where a commit ended is refused.
+   */
+  @Test
+  void aSizedMoveOfAnAppendedFileTakesOnlyItsFirstBytes() throws Exception {
+    StorageDriver other = open(server.bucket(), prefix, server.secretKey());
+    byte[] hashed = random(22, 6 * MIB + 3);
+    byte[] late = random(23, 1000);
+    append(driver, "up/data", hashed);
+    append(other, "up/data", late);
+    assertThrows(IOException.class, () -> driver.move("up/data", "blobs/b/data", hashed.length - 1L));
+    assertThrows(IOException.class, () -> driver.move("up/data", "blobs/b/data", hashed.length + 1L));
+    assertEquals(Optional.empty(), driver.size("blobs/b/data"));
+    assertEquals(Optional.of((long) hashed.length + late.length), driver.size("up/data"), "a refused move keeps it");
+
+    driver.move("up/data", "blobs/b/data", hashed.length);
+    assertArrayEquals(hashed, driver.getContent("blobs/b/data"));
+    assertEquals(List.of(prefix + "/blobs/b/data"), keysUnder(prefix + "/"), "the late segment went with the rest");
+  }
+
   @Test
   void noMultipartUploadIsLeftOver() throws Exception {
     append(driver, "committed", random(4, 12 * MIB));
