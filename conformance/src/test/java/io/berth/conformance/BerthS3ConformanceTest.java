@@ -40,6 +40,6 @@ class BerthS3ConformanceTest extends ConformanceSuite {
   /** Berth's storage.s3 options for an S3Proxy: 5 MiB parts, so the suite's larger chunks span several. */
   static ServerConfig.S3 s3Settings(S3ProxyServer s3, String prefix) {
     return new ServerConfig.S3(s3.bucket(), prefix, s3.region(), s3.endpoint().toString(), true, s3.accessKey(),
-        s3.secretKey(), 5, 4);
+        s3.secretKey(), 5, 4, 0);
   }
 }
