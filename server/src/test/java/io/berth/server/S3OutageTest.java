@@ -27,8 +27,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The registry on its S3 backend while S3 fails, in this JVM against S3Proxy: S3 down (stopped mid-session, then
- * started again on the same port over the same objects), throttling and failing with 5xx. Every request that
- * needs storage then gets a 503 with the spec's error body ({@code UNAVAILABLE}) quickly, never a stack
+ * started again on the same port over the same objects), hanging, throttling and failing with 5xx. Every request that
+ * needs storage then gets a 503 with the spec's error body ({@code UNAVAILABLE}) in bounded time, never a stack
  * trace; retries hide short trouble; an upload cut off by the outage leaves nothing under its digest and can go on
  * afterwards; and once S3 is back, the same registry serves and takes pushes again, without a restart.
  */
@@ -222,6 +222,26 @@ class S3OutageTest extends ServerTestBase {
     HttpResponse<byte[]> done = putDigest(location, digest, null);
     assertEquals(201, done.statusCode(), () -> text(done));
     assertArrayEquals(content, get("/v2/team/stream/blobs/" + digest).body());
+  }
+
+  /**
+   * An S3 that accepts connections and never answers: the SDK cuts each attempt after 10 s and gives up after 30 s
+   * in all, so the client gets its 503 in about half a minute, not after three socket timeouts of a minute each.
+   */
+  @Test
+  void aHangingS3Gets503WithinTheCallTimeout() throws Exception {
+    FaultyS3 proxy = throughFaultyProxy();
+    Baseline baseline = storeBaseline("team/app");
+    proxy.stall();
+    long started = System.nanoTime();
+    HttpResponse<byte[]> r = head("/v2/team/app/blobs/" + baseline.blobDigest());
+    long took = System.nanoTime() - started;
+    System.out.printf("S3 hanging: HEAD answered %d after %d ms%n", r.statusCode(), took / 1_000_000);
+    assertEquals(503, r.statusCode());
+    assertTrue(took < Duration.ofSeconds(45).toNanos(), "took " + took / 1_000_000 + " ms");
+    proxy.pass();
+    assertBaselineIntact(baseline);
+    storeBaseline("team/after");
   }
 
   /** Throttling (503 SlowDown) and 500s are retried with backoff: a few pass unnoticed, a persistent one is a 503. */

@@ -100,7 +100,8 @@ final class ObjectSink implements AutoCloseable {
         }
         completed.sort(Comparator.comparing(CompletedPart::partNumber));
         client.completeMultipartUpload(CompleteMultipartUploadRequest.builder().bucket(bucket).key(key)
-            .uploadId(uploadId).multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build());
+            .overrideConfiguration(S3Driver.BULK).uploadId(uploadId)
+            .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build());
       }
       done = true;
     } catch (RuntimeException e) {
@@ -115,7 +116,8 @@ final class ObjectSink implements AutoCloseable {
 
   private void putWhole() throws IOException {
     closePartChannel();
-    PutObjectRequest put = PutObjectRequest.builder().bucket(bucket).key(key).build();
+    PutObjectRequest put = PutObjectRequest.builder().bucket(bucket).key(key).overrideConfiguration(S3Driver.BULK)
+        .build();
     if (partFile == null) {
       client.putObject(put, RequestBody.empty());
     } else {
@@ -149,7 +151,8 @@ final class ObjectSink implements AutoCloseable {
     parts.add(uploads.submit(() -> {
       try {
         String etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
-            .partNumber(number).contentLength(length).build(), RequestBody.fromFile(file)).eTag();
+            .overrideConfiguration(S3Driver.BULK).partNumber(number).contentLength(length).build(),
+            RequestBody.fromFile(file)).eTag();
         return CompletedPart.builder().partNumber(number).eTag(etag).build();
       } finally {
         slots.release();

@@ -40,7 +40,7 @@ final class SegmentComposer {
       S3ReadChannel.Piece only = pieces.get(0);
       try {
         client.copyObject(b -> b.sourceBucket(bucket).sourceKey(only.key()).destinationBucket(bucket)
-            .destinationKey(destination));
+            .destinationKey(destination).overrideConfiguration(S3Driver.BULK));
         return;
       } catch (RuntimeException e) {
         throw S3Failures.io("COPY " + only.key(), e);
@@ -82,7 +82,8 @@ final class SegmentComposer {
             try {
               String etag = client.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(piece.key())
                   .copySourceRange(range).destinationBucket(bucket).destinationKey(destination)
-                  .uploadId(uploadId).partNumber(partNumber)).copyPartResult().eTag();
+                  .uploadId(uploadId).partNumber(partNumber).overrideConfiguration(S3Driver.BULK))
+                  .copyPartResult().eTag();
               return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
             } finally {
               slots.release();
@@ -96,7 +97,8 @@ final class SegmentComposer {
       }
       done.sort(Comparator.comparing(CompletedPart::partNumber));
       client.completeMultipartUpload(b -> b.bucket(bucket).key(destination).uploadId(uploadId)
-          .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()));
+          .multipartUpload(CompletedMultipartUpload.builder().parts(done).build())
+          .overrideConfiguration(S3Driver.BULK));
       completed = true;
     } finally {
       if (!completed) {
