@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
@@ -28,7 +29,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * part (the page cache holds them, not the heap); a full part is uploaded in the background while the next one
  * fills, up to {@code concurrency} at once, and the writer waits when that many are in flight. An object smaller
  * than a part goes up in a single PUT; a larger one is a multipart upload. Nothing is visible under the key until
- * {@link #finish} returns; {@link #abort} leaves nothing behind.
+ * {@link #finish} returns; {@link #abort} leaves nothing behind. Once a part has failed (S3 refused it after the
+ * SDK's retries), every further write fails too, so a client streaming a large body learns at once that it is lost
+ * instead of after sending the rest of it.
  */
 final class ObjectSink implements AutoCloseable {
   /** S3 allows no more parts than this in one upload. */
@@ -42,6 +45,8 @@ final class ObjectSink implements AutoCloseable {
   private final Semaphore slots;
   private final List<Future<CompletedPart>> parts = new ArrayList<>();
   private final List<Path> stagedFiles = new ArrayList<>();
+  /** Why the first part that failed failed; null while none has. */
+  private final AtomicReference<Throwable> partFailure = new AtomicReference<>();
   private String uploadId;
   private Path partFile;
   private FileChannel partChannel;
@@ -63,6 +68,7 @@ final class ObjectSink implements AutoCloseable {
   }
 
   void write(ByteBuffer src) throws IOException {
+    failIfAPartFailed();
     while (src.hasRemaining()) {
       if (partChannel == null) {
         partFile = Files.createTempFile("berth-part-", ".tmp"); // readable by us only
@@ -88,6 +94,7 @@ final class ObjectSink implements AutoCloseable {
   /** Uploads what is staged and makes the object visible, whole. */
   void finish() throws IOException {
     try {
+      failIfAPartFailed();
       if (uploadId == null) {
         putWhole();
       } else {
@@ -154,11 +161,24 @@ final class ObjectSink implements AutoCloseable {
             .overrideConfiguration(S3Driver.BULK).partNumber(number).contentLength(length).build(),
             RequestBody.fromFile(file)).eTag();
         return CompletedPart.builder().partNumber(number).eTag(etag).build();
+      } catch (RuntimeException | Error e) {
+        partFailure.compareAndSet(null, e);
+        throw e;
       } finally {
         slots.release();
         Files.deleteIfExists(file);
       }
     }));
+  }
+
+  private void failIfAPartFailed() throws IOException {
+    Throwable failure = partFailure.get();
+    if (failure instanceof RuntimeException e) {
+      throw S3Failures.io("part upload of " + key, e);
+    }
+    if (failure != null) {
+      throw new IOException("part upload of " + key + " failed", failure);
+    }
   }
 
   private static CompletedPart await(Future<CompletedPart> part) throws IOException {
