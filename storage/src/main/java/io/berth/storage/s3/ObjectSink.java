@@ -16,7 +16,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -42,6 +41,7 @@ final class ObjectSink implements AutoCloseable {
   private final String key;
   private final long partSize;
   private final ExecutorService uploads;
+  private final PendingAborts aborts;
   private final Semaphore slots;
   private final List<Future<CompletedPart>> parts = new ArrayList<>();
   private final List<Path> stagedFiles = new ArrayList<>();
@@ -54,12 +54,14 @@ final class ObjectSink implements AutoCloseable {
   private long size;
   private boolean done;
 
-  ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads) {
+  ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads,
+      PendingAborts aborts) {
     this.client = client;
     this.bucket = bucket;
     this.key = key;
     this.partSize = partSize;
     this.uploads = uploads;
+    this.aborts = aborts;
     this.slots = new Semaphore(concurrency);
   }
 
@@ -209,12 +211,7 @@ final class ObjectSink implements AutoCloseable {
       part.cancel(true);
     }
     if (uploadId != null) {
-      try {
-        client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
-            .build());
-      } catch (RuntimeException ignored) {
-        // the bucket's lifecycle rule for incomplete uploads is the backstop
-      }
+      aborts.abort(key, uploadId); // and again later, if S3 won't now
     }
     deleteStaged();
   }

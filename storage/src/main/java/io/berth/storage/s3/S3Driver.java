@@ -75,12 +75,14 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   private final S3Keys keys;
   private final ExecutorService uploads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-s3-part-", 0).factory());
+  private final PendingAborts aborts;
 
   S3Driver(S3Client client, S3Settings settings) {
     this.client = client;
     this.settings = settings;
     this.bucket = settings.bucket();
     this.keys = new S3Keys(settings.prefix());
+    this.aborts = new PendingAborts(client, bucket);
   }
 
   /** A driver with its own client, as the settings say. */
@@ -188,7 +190,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   }
 
   private ObjectSink sink(String key) {
-    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads);
+    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads, aborts);
   }
 
   @Override
@@ -219,7 +221,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     String to = keys.file(destination);
     HeadObjectResponse head = head(from).orElseThrow(() -> new PathNotFoundException(source));
     if (isAppended(head)) {
-      new SegmentComposer(client, bucket, settings, uploads).compose(segments(source), to);
+      new SegmentComposer(client, bucket, settings, uploads, aborts).compose(segments(source), to);
     } else {
       copy(from, head.contentLength(), to);
     }
@@ -246,6 +248,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   @Override
   public void close() {
     uploads.shutdownNow();
+    aborts.close();
     client.close();
   }
 
@@ -318,7 +321,8 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         throw S3Failures.io("COPY " + from, e);
       }
     } else {
-      new SegmentComposer(client, bucket, settings, uploads).compose(List.of(new S3ReadChannel.Piece(from, 0, size)), to);
+      new SegmentComposer(client, bucket, settings, uploads, aborts)
+          .compose(List.of(new S3ReadChannel.Piece(from, 0, size)), to);
     }
   }
 

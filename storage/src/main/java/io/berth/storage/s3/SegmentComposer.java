@@ -27,12 +27,15 @@ final class SegmentComposer {
   private final String bucket;
   private final S3Settings settings;
   private final ExecutorService executor;
+  private final PendingAborts aborts;
 
-  SegmentComposer(S3Client client, String bucket, S3Settings settings, ExecutorService executor) {
+  SegmentComposer(S3Client client, String bucket, S3Settings settings, ExecutorService executor,
+      PendingAborts aborts) {
     this.client = client;
     this.bucket = bucket;
     this.settings = settings;
     this.executor = executor;
+    this.aborts = aborts;
   }
 
   void compose(List<S3ReadChannel.Piece> pieces, String destination) throws IOException {
@@ -102,18 +105,14 @@ final class SegmentComposer {
       completed = true;
     } finally {
       if (!completed) {
-        try {
-          client.abortMultipartUpload(b -> b.bucket(bucket).key(destination).uploadId(uploadId));
-        } catch (RuntimeException ignored) {
-          // the bucket's lifecycle rule for incomplete uploads is the backstop
-        }
+        aborts.abort(destination, uploadId); // and again later, if S3 won't now
       }
     }
   }
 
   private void stream(List<S3ReadChannel.Piece> pieces, String destination) throws IOException {
     try (ObjectSink sink = new ObjectSink(client, bucket, destination, settings.partSize(), settings.concurrency(),
-        executor); S3ReadChannel in = new S3ReadChannel(client, bucket, pieces, 0)) {
+        executor, aborts); S3ReadChannel in = new S3ReadChannel(client, bucket, pieces, 0)) {
       ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
       while (in.read(buffer) >= 0) {
         buffer.flip();

@@ -16,10 +16,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * The S3 driver while its S3Proxy is stopped and started again: calls fail with IOExceptions (a 503 to the registry's
- * clients), a writer whose part failed refuses further writes at once, and the same driver works once S3 is back.
+ * clients), a writer whose part failed refuses further writes at once, and the same driver works once S3 is back,
+ * aborting then what it could not abort while S3 was away.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class S3DriverOutageTest {
@@ -80,6 +82,17 @@ class S3DriverOutageTest {
 
     server.restart();
     assertEquals(Optional.of(0L), driver.size("uploads/big"), "nothing of the failed write is in the file");
+    // The failed multipart upload could not be aborted while S3 was down; the driver keeps trying until it is.
+    try (S3Client s3 = server.client()) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+      while (!s3.listMultipartUploads(r -> r.bucket(server.bucket())).uploads().isEmpty()) {
+        if (System.nanoTime() > deadline) {
+          fail("multipart uploads still open 40 s after S3 came back: "
+              + s3.listMultipartUploads(r -> r.bucket(server.bucket())).uploads());
+        }
+        Thread.sleep(100);
+      }
+    }
     byte[] content = new byte[7 * MIB];
     new java.util.Random(3).nextBytes(content);
     try (FileWriter writer = driver.appender("uploads/big")) {
