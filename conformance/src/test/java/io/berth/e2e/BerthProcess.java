@@ -19,7 +19,8 @@ import javax.net.ssl.SSLException;
 
 /**
  * Berth started from its runnable jar as a separate process, the way users run it, listening on a
- * free port on 127.0.0.1 (or on ::1, serving HTTPS) and storing into a directory of the test's choosing.
+ * free port on 127.0.0.1 (or on ::1, serving HTTPS) and storing into a directory of the test's choosing, or into
+ * the {@link StorageBackend} the test gives it (a bucket of an S3Proxy the test runs).
  */
 final class BerthProcess implements AutoCloseable {
   private static final Duration STARTUP_LIMIT = Duration.ofSeconds(30);
@@ -33,6 +34,7 @@ final class BerthProcess implements AutoCloseable {
   private final int port;
   private final Path workDir;
   private final Path logFile;
+  private final StorageBackend storage;
   private final List<String> javaOptions;
   /** The address Berth listens on, as in a URL: 127.0.0.1 or [::1]. */
   private final String host;
@@ -40,12 +42,13 @@ final class BerthProcess implements AutoCloseable {
   private final SSLContext trust;
   private final HttpClient http;
 
-  private BerthProcess(Process process, int port, Path workDir, Path logFile, String host, SSLContext trust,
-      List<String> javaOptions) {
+  private BerthProcess(Process process, int port, Path workDir, Path logFile, StorageBackend storage, String host,
+      SSLContext trust, List<String> javaOptions) {
     this.process = process;
     this.port = port;
     this.workDir = workDir;
     this.logFile = logFile;
+    this.storage = storage;
     this.javaOptions = javaOptions;
     this.host = host;
     this.trust = trust;
@@ -67,7 +70,21 @@ final class BerthProcess implements AutoCloseable {
 
   /** As {@link #start(Path)}, with options for Berth's JVM (before {@code -jar}), such as {@link #ACCESS_LOG}. */
   static BerthProcess start(Path workDir, List<String> javaOptions) throws IOException {
-    return start(workDir, "127.0.0.1", null, javaOptions);
+    return start(workDir, filesystemIn(workDir), javaOptions);
+  }
+
+  /** As {@link #start(Path)}, storing into {@code storage} (which the caller closes, after Berth). */
+  static BerthProcess start(Path workDir, StorageBackend storage) throws IOException {
+    return start(workDir, storage, List.of());
+  }
+
+  /** As {@link #start(Path, StorageBackend)}, with options for Berth's JVM. */
+  static BerthProcess start(Path workDir, StorageBackend storage, List<String> javaOptions) throws IOException {
+    return start(workDir, storage, "127.0.0.1", null, javaOptions);
+  }
+
+  private static StorageBackend filesystemIn(Path workDir) {
+    return StorageBackend.filesystem(workDir.resolve("storage"));
   }
 
   /**
@@ -75,16 +92,17 @@ final class BerthProcess implements AutoCloseable {
    * {@code workDir}'s {@code config.yml} names ({@code http.tls}); the test's own requests trust {@code trust}.
    */
   static BerthProcess startHttps(Path workDir, String address, SSLContext trust) throws IOException {
-    return start(workDir, address.contains(":") ? "[" + address + "]" : address, trust, List.of());
+    return start(workDir, filesystemIn(workDir), address.contains(":") ? "[" + address + "]" : address, trust,
+        List.of());
   }
 
-  private static BerthProcess start(Path workDir, String host, SSLContext trust, List<String> javaOptions)
-      throws IOException {
+  private static BerthProcess start(Path workDir, StorageBackend storage, String host, SSLContext trust,
+      List<String> javaOptions) throws IOException {
     int port = FreePort.find(host);
-    ProcessBuilder builder = command(workDir, javaOptions);
+    ProcessBuilder builder = command(workDir, storage, javaOptions);
     builder.environment().put("BERTH_HTTP_ADDR", host + ":" + port);
-    BerthProcess berth = new BerthProcess(builder.start(), port, workDir, workDir.resolve("berth.log"), host, trust,
-        List.copyOf(javaOptions));
+    BerthProcess berth = new BerthProcess(builder.start(), port, workDir, workDir.resolve("berth.log"), storage, host,
+        trust, List.copyOf(javaOptions));
     berth.awaitReady();
     return berth;
   }
@@ -94,7 +112,7 @@ final class BerthProcess implements AutoCloseable {
    * returns its exit code and what it printed.
    */
   static Command.Result runExpectingRefusal(Path workDir) throws IOException, InterruptedException {
-    ProcessBuilder builder = command(workDir, List.of());
+    ProcessBuilder builder = command(workDir, filesystemIn(workDir), List.of());
     builder.environment().put("BERTH_HTTP_ADDR", "127.0.0.1:" + FreePort.find("127.0.0.1"));
     Process process = builder.start();
     if (!process.waitFor(STARTUP_LIMIT.toSeconds(), TimeUnit.SECONDS)) {
@@ -106,13 +124,13 @@ final class BerthProcess implements AutoCloseable {
   }
 
   /** The java command line and environment that run the jar on {@code workDir}, logging to its berth.log. */
-  private static ProcessBuilder command(Path workDir, List<String> javaOptions) throws IOException {
+  private static ProcessBuilder command(Path workDir, StorageBackend storage, List<String> javaOptions)
+      throws IOException {
     Path jar = Path.of(System.getProperty("berth.jar", "../server/target/berth.jar")).toAbsolutePath();
     if (!Files.isRegularFile(jar)) {
       fail("no Berth jar at " + jar + "; run `mvn verify` from the repository root so the server module"
           + " packages it first");
     }
-    Path storage = Files.createDirectories(workDir.resolve("storage"));
     List<String> command = new ArrayList<>(List.of(javaBinary()));
     command.addAll(javaOptions);
     command.addAll(List.of("-jar", jar.toString()));
@@ -127,7 +145,7 @@ final class BerthProcess implements AutoCloseable {
     // Berth rejects unknown BERTH_* variables, and the test JVM may carry some meant for the tests
     // (BERTH_REQUIRE_E2E). Pass on only the log level, so `BERTH_LOG_LEVEL=debug mvn verify` still works.
     env.keySet().removeIf(name -> name.startsWith("BERTH_") && !name.equals("BERTH_LOG_LEVEL"));
-    env.put("BERTH_STORAGE_FILESYSTEM_ROOT", storage.toString());
+    storage.configure(env);
     env.put("BERTH_STORAGE_DELETE_ENABLED", "true");
     return builder;
   }
@@ -174,9 +192,17 @@ final class BerthProcess implements AutoCloseable {
     return logFile;
   }
 
-  /** The directory Berth stores into (its filesystem storage root). */
+  /** The directory Berth stores into (its filesystem storage root); for tests that run on the filesystem only. */
   Path storage() {
-    return workDir.resolve("storage");
+    if (!(storage instanceof StorageBackend.Filesystem filesystem)) {
+      throw new IllegalStateException("Berth stores into " + storage + ", not a directory");
+    }
+    return filesystem.root();
+  }
+
+  /** Where Berth stores, to look at what it stored. */
+  StorageBackend stored() {
+    return storage;
   }
 
   /**
@@ -201,7 +227,7 @@ final class BerthProcess implements AutoCloseable {
     if (process.isAlive()) {
       throw new IllegalStateException("Berth (pid " + process.pid() + ") still runs; kill or close it first");
     }
-    return start(workDir, host, trust, javaOptions);
+    return start(workDir, storage, host, trust, javaOptions);
   }
 
   String log() {

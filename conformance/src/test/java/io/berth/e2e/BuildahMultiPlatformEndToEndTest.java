@@ -17,17 +17,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * buildah builds one image for two platforms into a manifest list and pushes the whole list; skopeo
  * pulls each platform back by architecture. The registry must store the list and both images, and
- * serve the right image for each platform.
+ * serve the right image for each platform. Runs on each storage backend.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(StorageBackend.Kind.class)
 class BuildahMultiPlatformEndToEndTest {
   private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   private static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -39,24 +45,43 @@ class BuildahMultiPlatformEndToEndTest {
   static final PrintLogsOnFailure LOGS = new PrintLogsOnFailure();
 
   @TempDir
-  static Path workDir;
+  static Path temp;
 
+  /** The storage backend of this run. */
+  @Parameter
+  StorageBackend.Kind backend;
+
+  /** This run's directory, under {@link #temp}. */
+  static Path workDir;
+  static StorageBackend storage;
   static BerthProcess berth;
   static PrivateImageStore store;
 
-  @BeforeAll
-  static void start() throws IOException {
+  @BeforeParameterizedClassInvocation
+  static void start(StorageBackend.Kind kind) throws Exception {
     Clients.require("buildah", "skopeo");
     Clients.requireRoot();
-    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")));
+    workDir = Files.createDirectories(temp.resolve(kind.dirName()));
+    storage = StorageBackend.start(kind, workDir);
+    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")), storage);
     LOGS.watch("berth", berth.logFile());
     store = PrivateImageStore.in(workDir.resolve("containers"));
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void nothingLeftBehind() {
+    storage.assertNoLeftovers();
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stop() throws Exception {
     if (berth != null) {
       berth.close();
+      berth = null;
+    }
+    if (storage != null) {
+      storage.close();
+      storage = null;
     }
   }
 
@@ -86,6 +111,7 @@ class BuildahMultiPlatformEndToEndTest {
     assertEquals(indexDigest, Digests.sha256(indexResponse.body()));
     JsonNode index = OciLayout.parse(indexResponse.body());
     assertEquals(mediaType, index.path("mediaType").asText());
+    storage.assertImage("team/multi", "1", indexResponse.body());
 
     Map<String, String> manifestByPlatform = new TreeMap<>();
     for (JsonNode entry : index.path("manifests")) {

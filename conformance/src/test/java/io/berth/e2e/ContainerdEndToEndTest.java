@@ -19,11 +19,15 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * containerd's {@code ctr} pushing and pulling the shapes buildx and buildkit produce. buildx is not installable
@@ -37,7 +41,10 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>a buildkit cache index, whose entries are layer blobs and a cache config, not manifests.</li>
  * </ul>
  * ctr's {@code --http-dump} shows the requests containerd sent, so the test can tell an upload from a skip.
+ * Runs on each storage backend, with a containerd of each run's own.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(StorageBackend.Kind.class)
 class ContainerdEndToEndTest {
   private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -49,30 +56,50 @@ class ContainerdEndToEndTest {
   static final PrintLogsOnFailure LOGS = new PrintLogsOnFailure();
 
   @TempDir
-  static Path workDir;
+  static Path temp;
 
+  /** The storage backend of this run. */
+  @Parameter
+  StorageBackend.Kind backend;
+
+  /** This run's directory, under {@link #temp}. */
+  static Path workDir;
+  static StorageBackend storage;
   static BerthProcess berth;
   static ContainerdDaemon containerd;
   static BuildxLayouts layouts;
 
-  @BeforeAll
-  static void start() throws IOException {
+  @BeforeParameterizedClassInvocation
+  static void start(StorageBackend.Kind kind) throws Exception {
     Clients.require("containerd", "ctr");
     Clients.requireRoot();
-    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")));
+    workDir = Files.createDirectories(temp.resolve(kind.dirName()));
+    storage = StorageBackend.start(kind, workDir);
+    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")), storage);
     LOGS.watch("berth", berth.logFile());
     containerd = ContainerdDaemon.start();
     LOGS.watch("containerd", containerd.logFile());
     layouts = new BuildxLayouts(workDir.resolve("layouts"));
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void nothingLeftBehind() {
+    storage.assertNoLeftovers();
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stop() throws Exception {
     if (containerd != null) {
       containerd.close();
+      containerd = null;
     }
     if (berth != null) {
       berth.close();
+      berth = null;
+    }
+    if (storage != null) {
+      storage.close();
+      storage = null;
     }
   }
 
@@ -102,6 +129,7 @@ class ContainerdEndToEndTest {
     assertEquals(image.digest(), header(stored, "Docker-Content-Digest"));
     assertArrayEquals(image.bytes(), stored.body(), "stored index bytes differ from the pushed ones");
     assertRepositoryHolds("team/buildx", image);
+    storage.assertImage("team/buildx", "1", image.bytes());
 
     // Pushing the same image again uploads nothing: blobs and children are found by HEAD, and the index is
     // skipped because HEAD on the tag returns the same Docker-Content-Digest.
@@ -154,6 +182,7 @@ class ContainerdEndToEndTest {
     assertTrue(toSingle.contains(new Request("PUT", "/v2/team/moving/manifests/latest")), toSingle.toString());
     assertTagResolvesTo("team/moving", "latest", single);
     assertRepositoryHolds("team/moving", single);
+    storage.assertImage("team/moving", "latest", single.bytes());
     // The index the tag left is still there by digest, children and all.
     assertRepositoryHolds("team/moving", index);
     assertArrayEquals(index.bytes(), ok(berth.get("/v2/team/moving/manifests/" + index.digest(), OCI_INDEX)).body());
@@ -189,6 +218,7 @@ class ContainerdEndToEndTest {
     assertEquals(cache.digest(), header(stored, "Docker-Content-Digest"));
     assertArrayEquals(cache.bytes(), stored.body(), "stored cache index bytes differ from the pushed ones");
     assertRepositoryHolds("team/cache", cache);
+    storage.assertImage("team/cache", "buildcache", cache.bytes());
 
     fetchAllPlatforms("cache-pull", remote);
     assertEquals(cache.digest(), localDigest("cache-pull", remote));

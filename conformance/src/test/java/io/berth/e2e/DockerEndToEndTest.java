@@ -17,17 +17,24 @@ import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The docker engine (Debian's docker.io 20.10, classic builder) pushing to and pulling from Berth. Docker
  * streams blobs as one PATCH without Content-Range, checks for existing layers with HEAD, and mounts
- * layers across repositories; these tests cover each of those paths.
+ * layers across repositories; these tests cover each of those paths. They run on each storage backend (a
+ * directory, and S3 through S3Proxy), checking behind Berth what it stored there.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(StorageBackend.Kind.class)
 class DockerEndToEndTest {
   private static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
   /** What `docker push` prints last: "<tag>: digest: sha256:... size: N". */
@@ -38,28 +45,49 @@ class DockerEndToEndTest {
   static final PrintLogsOnFailure LOGS = new PrintLogsOnFailure();
 
   @TempDir
-  static Path workDir;
+  static Path temp;
 
+  /** The storage backend of this run. */
+  @Parameter
+  StorageBackend.Kind backend;
+
+  /** This run's directory, under {@link #temp}. */
+  static Path workDir;
+  static StorageBackend storage;
   static BerthProcess berth;
   static DockerDaemon docker;
 
-  @BeforeAll
-  static void start() throws IOException {
+  /** Berth on this run's storage, and a docker daemon of this run's, so no image of another run is there. */
+  @BeforeParameterizedClassInvocation
+  static void start(StorageBackend.Kind kind) throws Exception {
     Clients.require("dockerd", "docker");
     Clients.requireRoot();
-    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")));
+    workDir = Files.createDirectories(temp.resolve(kind.dirName()));
+    storage = StorageBackend.start(kind, workDir);
+    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")), storage);
     LOGS.watch("berth", berth.logFile());
     docker = DockerDaemon.start();
     LOGS.watch("dockerd", docker.logFile());
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void nothingLeftBehind() {
+    storage.assertNoLeftovers();
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stop() throws Exception {
     if (docker != null) {
       docker.close();
+      docker = null;
     }
     if (berth != null) {
       berth.close();
+      berth = null;
+    }
+    if (storage != null) {
+      storage.close();
+      storage = null;
     }
   }
 
@@ -103,6 +131,7 @@ class DockerEndToEndTest {
     assertEquals(DOCKER_MANIFEST, header(manifestResponse, "Content-Type"));
     assertEquals(digest, Digests.sha256(manifestBytes), "stored manifest bytes differ from what docker pushed");
     assertEquals(manifestSize, manifestBytes.length);
+    storage.assertImage("team/app", "1", manifestBytes);
 
     JsonNode manifest = JSON.readTree(manifestBytes);
     assertEquals(DOCKER_MANIFEST, manifest.path("mediaType").asText());
@@ -158,6 +187,8 @@ class DockerEndToEndTest {
       assertEquals(layer.path("size").asText(), header(head, "Content-Length"));
     }
     assertTrue(tagNames(JSON.readTree(ok(berth.get("/v2/team/app/tags/list")).body())).containsAll(List.of("base", "2")));
+    storage.assertImage("team/copy", "2", copied.body());
+    storage.assertImage("team/app", "2", copied.body());
   }
 
   /** A build context directory with a Dockerfile and the given files (name, content, name, content...). */

@@ -12,13 +12,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** podman (containers/image, like buildah and skopeo) building, pushing and pulling OCI images. */
+/** podman (containers/image, like buildah and skopeo) building, pushing and pulling OCI images, on each storage backend. */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(StorageBackend.Kind.class)
 class PodmanEndToEndTest {
   private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
@@ -26,17 +32,26 @@ class PodmanEndToEndTest {
   static final PrintLogsOnFailure LOGS = new PrintLogsOnFailure();
 
   @TempDir
-  static Path workDir;
+  static Path temp;
 
+  /** The storage backend of this run. */
+  @Parameter
+  StorageBackend.Kind backend;
+
+  /** This run's directory, under {@link #temp}. */
+  static Path workDir;
+  static StorageBackend storage;
   static BerthProcess berth;
   static PrivateImageStore store;
   static Path context;
 
-  @BeforeAll
-  static void start() throws IOException {
+  @BeforeParameterizedClassInvocation
+  static void start(StorageBackend.Kind kind) throws Exception {
     Clients.require("podman");
     Clients.requireRoot();
-    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")));
+    workDir = Files.createDirectories(temp.resolve(kind.dirName()));
+    storage = StorageBackend.start(kind, workDir);
+    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")), storage);
     LOGS.watch("berth", berth.logFile());
     store = PrivateImageStore.in(workDir.resolve("containers"));
     context = Files.createDirectories(workDir.resolve("context"));
@@ -44,10 +59,20 @@ class PodmanEndToEndTest {
     Files.writeString(context.resolve("podman.txt"), "pushed by podman\n");
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void nothingLeftBehind() {
+    storage.assertNoLeftovers();
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stop() throws Exception {
     if (berth != null) {
       berth.close();
+      berth = null;
+    }
+    if (storage != null) {
+      storage.close();
+      storage = null;
     }
   }
 
@@ -86,6 +111,7 @@ class PodmanEndToEndTest {
     HttpResponse<byte[]> stored = ok(berth.get("/v2/" + repo + "/manifests/" + tag, OCI_MANIFEST));
     assertEquals(digest, header(stored, "Docker-Content-Digest"));
     assertEquals(digest, Digests.sha256(stored.body()));
+    storage.assertImage(repo, tag, stored.body());
     JsonNode manifest = OciLayout.parse(stored.body());
     for (JsonNode layer : manifest.path("layers")) {
       byte[] blob = ok(berth.get("/v2/" + repo + "/blobs/" + layer.path("digest").asText())).body();

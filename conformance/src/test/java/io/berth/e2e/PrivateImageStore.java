@@ -9,8 +9,9 @@ import java.util.List;
  * leave anything in /var/lib/containers. vfs needs no overlay mounts and works on any filesystem.
  */
 record PrivateImageStore(Path root, Path runRoot) {
+  /** The store in {@code dir}; podman refuses a run root path longer than 50 characters, so keep {@code dir} short. */
   static PrivateImageStore in(Path dir) {
-    return new PrivateImageStore(dir.resolve("root"), dir.resolve("runroot"));
+    return new PrivateImageStore(dir.resolve("root"), dir.resolve("run"));
   }
 
   Command buildah(String... args) {

@@ -13,16 +13,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * skopeo copies a two-platform OCI image from a layout on disk into Berth and back out again. Nothing
- * may change on the way: the index and every manifest keep their exact bytes, hence their digests.
+ * may change on the way: the index and every manifest keep their exact bytes, hence their digests. Runs on each
+ * storage backend.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(StorageBackend.Kind.class)
 class SkopeoCopyEndToEndTest {
   private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
   private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -31,21 +38,40 @@ class SkopeoCopyEndToEndTest {
   static final PrintLogsOnFailure LOGS = new PrintLogsOnFailure();
 
   @TempDir
-  static Path workDir;
+  static Path temp;
 
+  /** The storage backend of this run. */
+  @Parameter
+  StorageBackend.Kind backend;
+
+  /** This run's directory, under {@link #temp}. */
+  static Path workDir;
+  static StorageBackend storage;
   static BerthProcess berth;
 
-  @BeforeAll
-  static void start() throws IOException {
+  @BeforeParameterizedClassInvocation
+  static void start(StorageBackend.Kind kind) throws Exception {
     Clients.require("skopeo");
-    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")));
+    workDir = Files.createDirectories(temp.resolve(kind.dirName()));
+    storage = StorageBackend.start(kind, workDir);
+    berth = BerthProcess.start(Files.createDirectories(workDir.resolve("berth")), storage);
     LOGS.watch("berth", berth.logFile());
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void nothingLeftBehind() {
+    storage.assertNoLeftovers();
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stop() throws Exception {
     if (berth != null) {
       berth.close();
+      berth = null;
+    }
+    if (storage != null) {
+      storage.close();
+      storage = null;
     }
   }
 
@@ -91,6 +117,7 @@ class SkopeoCopyEndToEndTest {
     assertEquals(indexDigest, header(stored, "Docker-Content-Digest"));
     assertEquals(OCI_INDEX, header(stored, "Content-Type"));
     assertArrayEquals(index, stored.body(), "stored index bytes differ from the pushed ones");
+    storage.assertImage("team/copied", "1", index);
     byte[] inspected = Command.of("skopeo", "inspect", "--raw", "--tls-verify=false", remote).check().stdoutBytes();
     assertEquals(indexDigest, Digests.sha256(inspected), "skopeo inspect --raw shows another index");
 

@@ -27,11 +27,15 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Real clients against Berth in {@code auth.mode: token} with its built-in token service. They fetch tokens from
@@ -51,7 +55,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Each client keeps its credentials in files under the test's directory ({@code DOCKER_CONFIG},
  * {@code REGISTRY_AUTH_FILE}, {@code CONTAINERS_REGISTRIES_CONF}), never in the machine's own.
+ *
+ * <p>All of it runs on each storage backend (a directory, and S3 through S3Proxy), each run with its own Berth,
+ * users file and daemons.
  */
+@ParameterizedClass(name = "on {0}")
+@EnumSource(StorageBackend.Kind.class)
 class TokenAuthEndToEndTest {
   private static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
   private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -68,17 +77,26 @@ class TokenAuthEndToEndTest {
   static final PrintLogsOnFailure LOGS = new PrintLogsOnFailure();
 
   @TempDir
-  static Path workDir;
+  static Path temp;
 
+  /** The storage backend of this run. */
+  @Parameter
+  StorageBackend.Kind backend;
+
+  /** This run's directory, under {@link #temp}. */
+  static Path workDir;
+  static StorageBackend storage;
   static BerthProcess berth;
   static Path htpasswd;
-  /** Started by the first test that needs them. */
+  /** Started by the first test of a run that needs them. */
   static DockerDaemon docker;
   static ContainerdDaemon containerd;
   static BuildxLayouts layouts;
 
-  @BeforeAll
-  static void start() throws IOException {
+  @BeforeParameterizedClassInvocation
+  static void start(StorageBackend.Kind kind) throws Exception {
+    workDir = Files.createDirectories(temp.resolve(kind.dirName()));
+    storage = StorageBackend.start(kind, workDir);
     Path berthDir = Files.createDirectories(workDir.resolve("berth"));
     htpasswd = berthDir.resolve("htpasswd");
     for (Map.Entry<String, String> user : new TreeMap<>(PASSWORDS).entrySet()) {
@@ -98,21 +116,33 @@ class TokenAuthEndToEndTest {
             - {repositories: "carol/*", users: [carol], actions: [pull, push]}
             - {catalog: true, users: [alice]}
         """.formatted(htpasswd));
-    berth = BerthProcess.start(berthDir, List.of(BerthProcess.ACCESS_LOG));
+    berth = BerthProcess.start(berthDir, storage, List.of(BerthProcess.ACCESS_LOG));
     LOGS.watch("berth", berth.logFile());
     layouts = new BuildxLayouts(workDir.resolve("layouts"));
   }
 
-  @AfterAll
-  static void stop() {
+  @AfterEach
+  void nothingLeftBehind() {
+    storage.assertNoLeftovers();
+  }
+
+  @AfterParameterizedClassInvocation
+  static void stop() throws Exception {
     if (containerd != null) {
       containerd.close();
+      containerd = null;
     }
     if (docker != null) {
       docker.close();
+      docker = null;
     }
     if (berth != null) {
       berth.close();
+      berth = null;
+    }
+    if (storage != null) {
+      storage.close();
+      storage = null;
     }
   }
 
@@ -175,6 +205,7 @@ class TokenAuthEndToEndTest {
     HttpResponse<byte[]> manifest = ok(get(alice, "/v2/team/app/manifests/1", DOCKER_MANIFEST));
     assertEquals(pushed, header(manifest, "Docker-Content-Digest"));
     assertEquals(pushed, Digests.sha256(manifest.body()));
+    storage.assertImage("team/app", "1", manifest.body());
     JsonNode parsed = OciLayout.parse(manifest.body());
     assertEquals(imageId, parsed.path("config").path("digest").asText());
     assertEquals(imageId, Digests.sha256(ok(get(alice, "/v2/team/app/blobs/" + imageId)).body()));
@@ -224,7 +255,7 @@ class TokenAuthEndToEndTest {
     // Berth stored nothing: no tag, no repository in the catalog, no directory.
     assertEquals(404, get(catalogToken, "/v2/team/app2/tags/list").statusCode());
     assertEquals(catalogBefore, OciLayout.parse(ok(get(catalogToken, "/v2/_catalog")).body()));
-    assertTrue(Files.notExists(berth.storage().resolve("repositories/team/app2")), "a directory for team/app2");
+    assertFalse(storage.exists("repositories/team/app2"), "something stored for team/app2");
     // bob's token for the push says why: it grants pull only.
     JsonNode bobs = claims(token("bob", "repository:team/app2:pull,push"));
     assertEquals("[{\"type\":\"repository\",\"name\":\"team/app2\",\"actions\":[\"pull\"]}]",
@@ -429,6 +460,7 @@ class TokenAuthEndToEndTest {
     HttpResponse<byte[]> stored = ok(get(alice, "/v2/team/multi/manifests/1", OCI_INDEX, DOCKER_LIST));
     assertEquals(indexDigest, header(stored, "Docker-Content-Digest"));
     assertEquals(indexDigest, Digests.sha256(stored.body()));
+    storage.assertImage("team/multi", "1", stored.body());
     Map<String, String> byArch = new TreeMap<>();
     OciLayout.parse(stored.body()).path("manifests").forEach(entry ->
         byArch.put(entry.path("platform").path("architecture").asText(), entry.path("digest").asText()));
@@ -489,7 +521,7 @@ class TokenAuthEndToEndTest {
       assertNotEquals(0, refused.exitCode(), "bob may not push " + target + ":\n" + refused.describe());
     }
     assertEquals(404, get(token("alice", "repository:team/sk-bob:pull"), "/v2/team/sk-bob/tags/list").statusCode());
-    assertTrue(Files.notExists(berth.storage().resolve("repositories/team/sk-bob")), "a directory for team/sk-bob");
+    assertFalse(storage.exists("repositories/team/sk-bob"), "something stored for team/sk-bob");
     assertEquals(List.of("1"), tags(alice, "team/sk"));
 
     // skopeo delete asks for repository:team/sk:* ; only alice is granted delete.

@@ -3,24 +3,18 @@ package io.berth.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,42 +31,13 @@ class LargeBlobIT {
 
   @TempDir
   Path temp;
-  Process process;
-  int port;
+  BerthJvm berth;
   HttpClient http;
 
   @BeforeEach
   void startServerJvm() throws Exception {
-    Path jar = Path.of(System.getProperty("berth.jar", "target/berth.jar"));
-    assertTrue(Files.isRegularFile(jar), "no server jar at " + jar.toAbsolutePath() + " (run the package phase)");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString());
-    // Berth refuses unknown BERTH_* variables, and the build may carry some meant for the tests (BERTH_REQUIRE_E2E).
-    pb.environment().keySet().removeIf(name -> name.startsWith("BERTH_") && !name.equals("BERTH_LOG_LEVEL"));
-    pb.environment().put("BERTH_HTTP_ADDR", "127.0.0.1:0");
-    pb.environment().put("BERTH_STORAGE_FILESYSTEM_ROOT", temp.resolve("data").toString());
-    pb.redirectErrorStream(true);
-    process = pb.start();
-    // slf4j-simple logs "berth listening on /127.0.0.1:<port>"; keep draining the log afterwards.
-    BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<Integer> listening = new CompletableFuture<>();
-    Thread.ofVirtual().start(() -> {
-      Pattern p = Pattern.compile("listening on .*:(\\d+) ");
-      try {
-        String line;
-        while ((line = log.readLine()) != null) {
-          System.out.println("[berth] " + line);
-          Matcher m = p.matcher(line);
-          if (m.find()) {
-            listening.complete(Integer.parseInt(m.group(1)));
-          }
-        }
-      } catch (IOException ignored) {
-        // process gone
-      }
-      listening.completeExceptionally(new IllegalStateException("server exited before listening"));
-    });
-    port = listening.get(60, TimeUnit.SECONDS);
+    berth = BerthJvm.start(List.of("-Xmx256m"),
+        Map.of("BERTH_STORAGE_FILESYSTEM_ROOT", temp.resolve("data").toString()));
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }
 
@@ -81,16 +46,13 @@ class LargeBlobIT {
     if (http != null) {
       http.close();
     }
-    if (process != null) {
-      process.destroy();
-      if (!process.waitFor(20, TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-      }
+    if (berth != null) {
+      berth.close();
     }
   }
 
   URI uri(String path) {
-    return URI.create("http://127.0.0.1:" + port + path);
+    return URI.create("http://127.0.0.1:" + berth.port() + path);
   }
 
   /** Deterministic pseudo-random bytes, made as they are read and hashed on the way; never held whole. */
@@ -175,7 +137,9 @@ class LargeBlobIT {
     assertEquals(SIZE, received);
     assertEquals(digest, "sha256:" + HexFormat.of().formatHex(back.digest()), "the blob came back different");
 
-    assertTrue(process.isAlive(), "the server process died");
+    assertTrue(berth.isAlive(), "the server process died");
+    System.out.printf("filesystem, 2 GiB up and down: peak RSS of the server %d MiB%n",
+        berth.procStatusBytes("VmHWM") >> 20);
     HttpResponse<String> ping = http.send(HttpRequest.newBuilder(uri("/v2/")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, ping.statusCode());

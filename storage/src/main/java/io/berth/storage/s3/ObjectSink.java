@@ -17,9 +17,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -33,7 +33,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * part (the page cache holds them, not the heap); a full part is uploaded in the background while the next one
  * fills, up to {@code concurrency} at once, and the writer waits when that many are in flight. An object smaller
  * than a part goes up in a single PUT; a larger one is a multipart upload. Nothing is visible under the key until
- * {@link #finish} returns; {@link #abort} leaves nothing behind.
+ * {@link #finish} returns; {@link #abort} leaves nothing behind. Once a part has failed (S3 refused it after the
+ * SDK's retries), every further write fails too, so a client streaming a large body learns at once that it is lost
+ * instead of after sending the rest of it.
  *
  * <p>A create-only sink (the segments of an appended file) sends {@code If-None-Match: *} with the PUT or the
  * completion, so it never replaces an object already at its key: when two writers in two processes append at the
@@ -52,11 +54,14 @@ final class ObjectSink implements AutoCloseable {
   private final String key;
   private final long partSize;
   private final ExecutorService uploads;
+  private final PendingAborts aborts;
   private final Semaphore slots;
   /** Null: replace what is at the key; else whether the store takes {@code If-None-Match: *} (shared per driver). */
   private final AtomicBoolean createOnly;
   private final List<Future<CompletedPart>> parts = new ArrayList<>();
   private final List<Path> stagedFiles = new ArrayList<>();
+  /** Why the first part that failed failed; null while none has. */
+  private final AtomicReference<Throwable> partFailure = new AtomicReference<>();
   private String uploadId;
   private Path partFile;
   private FileChannel partChannel;
@@ -64,19 +69,21 @@ final class ObjectSink implements AutoCloseable {
   private long size;
   private boolean done;
 
-  ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads) {
-    this(client, bucket, key, partSize, concurrency, uploads, null);
+  ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads,
+      PendingAborts aborts) {
+    this(client, bucket, key, partSize, concurrency, uploads, aborts, null);
   }
 
   /** @param createOnly null to replace any object at the key; else fail rather than replace (see above) */
   ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads,
-      AtomicBoolean createOnly) {
+      PendingAborts aborts, AtomicBoolean createOnly) {
     this.createOnly = createOnly;
     this.client = client;
     this.bucket = bucket;
     this.key = key;
     this.partSize = partSize;
     this.uploads = uploads;
+    this.aborts = aborts;
     this.slots = new Semaphore(concurrency);
   }
 
@@ -85,6 +92,7 @@ final class ObjectSink implements AutoCloseable {
   }
 
   void write(ByteBuffer src) throws IOException {
+    failIfAPartFailed();
     while (src.hasRemaining()) {
       if (partChannel == null) {
         partFile = Files.createTempFile("berth-part-", ".tmp"); // readable by us only
@@ -114,6 +122,7 @@ final class ObjectSink implements AutoCloseable {
    */
   void finish() throws IOException {
     try {
+      failIfAPartFailed();
       if (uploadId == null) {
         closePartChannel();
         conditionally(this::putWhole);
@@ -128,7 +137,7 @@ final class ObjectSink implements AutoCloseable {
         completed.sort(Comparator.comparing(CompletedPart::partNumber));
         // A refused completion leaves the upload open, so it can be completed again unconditionally.
         conditionally(ifNoneMatch -> client.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
-            .bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch(ifNoneMatch)
+            .bucket(bucket).key(key).uploadId(uploadId).ifNoneMatch(ifNoneMatch).overrideConfiguration(S3Driver.BULK)
             .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build()));
       }
       done = true;
@@ -165,7 +174,8 @@ final class ObjectSink implements AutoCloseable {
   }
 
   private void putWhole(String ifNoneMatch) {
-    PutObjectRequest put = PutObjectRequest.builder().bucket(bucket).key(key).ifNoneMatch(ifNoneMatch).build();
+    PutObjectRequest put = PutObjectRequest.builder().bucket(bucket).key(key).ifNoneMatch(ifNoneMatch)
+        .overrideConfiguration(S3Driver.BULK).build();
     if (partFile == null) {
       client.putObject(put, RequestBody.empty());
     } else {
@@ -206,13 +216,27 @@ final class ObjectSink implements AutoCloseable {
     parts.add(uploads.submit(() -> {
       try {
         String etag = client.uploadPart(UploadPartRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
-            .partNumber(number).contentLength(length).build(), RequestBody.fromFile(file)).eTag();
+            .overrideConfiguration(S3Driver.BULK).partNumber(number).contentLength(length).build(),
+            RequestBody.fromFile(file)).eTag();
         return CompletedPart.builder().partNumber(number).eTag(etag).build();
+      } catch (RuntimeException | Error e) {
+        partFailure.compareAndSet(null, e);
+        throw e;
       } finally {
         slots.release();
         Files.deleteIfExists(file);
       }
     }));
+  }
+
+  private void failIfAPartFailed() throws IOException {
+    Throwable failure = partFailure.get();
+    if (failure instanceof RuntimeException e) {
+      throw S3Failures.io("part upload of " + key, e);
+    }
+    if (failure != null) {
+      throw new IOException("part upload of " + key + " failed", failure);
+    }
   }
 
   private static CompletedPart await(Future<CompletedPart> part) throws IOException {
@@ -243,12 +267,7 @@ final class ObjectSink implements AutoCloseable {
       part.cancel(true);
     }
     if (uploadId != null) {
-      try {
-        client.abortMultipartUpload(AbortMultipartUploadRequest.builder().bucket(bucket).key(key).uploadId(uploadId)
-            .build());
-      } catch (RuntimeException ignored) {
-        // the bucket's lifecycle rule for incomplete uploads is the backstop
-      }
+      aborts.abort(key, uploadId); // and again later, if S3 won't now
     }
     deleteStaged();
   }

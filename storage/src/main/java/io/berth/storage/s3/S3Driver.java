@@ -22,6 +22,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -55,6 +56,26 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   static final long MAX_COPY = 5L << 30;
   /** Segments without a file younger than this may belong to a live writer in another process (see appender). */
   static final Duration ORPHAN_AGE = Duration.ofHours(1);
+  /**
+   * How long one attempt of a request that moves no bulk data may take (HEAD, LIST, DELETE, a small PUT, starting or
+   * aborting a multipart upload, the headers of a GET: the body of a GET is read after, under the socket timeout
+   * only) before the SDK cuts it and retries; and how long the whole call may take, retries and backoff included.
+   * An S3 that hangs costs a registry request {@link #CALL_TIMEOUT} before it fails with a 503, not the 3 minutes
+   * of three attempts each waiting out the socket timeout.
+   */
+  static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+  /**
+   * A connection that sends no byte for this long is dead. This alone bounds the requests that move or assemble bulk
+   * data (a part or a staged file going up, a copy, completing a multipart upload), which take as long as their size
+   * needs; AWS keeps long copies and completions talking (whitespace) while it works.
+   */
+  static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(60);
+  /** For the bulk requests: the limits above would cut a large part on a slow link, or a copy of gigabytes. */
+  static final AwsRequestOverrideConfiguration BULK = AwsRequestOverrideConfiguration.builder()
+      .apiCallAttemptTimeout(Duration.ofHours(1))
+      .apiCallTimeout(Duration.ofHours(3))
+      .build();
 
   private final S3Client client;
   /** Signs download URLs, when redirects are on; null otherwise. */
@@ -66,6 +87,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-s3-part-", 0).factory());
   /** Whether segments are written with {@code If-None-Match: *}; cleared if the store refuses it (see ObjectSink). */
   private final AtomicBoolean createOnlySegments = new AtomicBoolean(true);
+  private final PendingAborts aborts;
 
   S3Driver(S3Client client, S3Presigner presigner, S3Settings settings) {
     this.client = client;
@@ -73,6 +95,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     this.settings = settings;
     this.bucket = settings.bucket();
     this.keys = new S3Keys(settings.prefix());
+    this.aborts = new PendingAborts(client, bucket);
   }
 
   /** A driver with its own client, as the settings say. */
@@ -84,11 +107,14 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         // S3-compatible stores don't all know the SDK's newer default checksums; S3 needs them only when asked.
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD))
+        // Throttling, 5xx and broken connections are retried (3 attempts, with backoff and jitter).
+        .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD)
+            .apiCallAttemptTimeout(ATTEMPT_TIMEOUT)
+            .apiCallTimeout(CALL_TIMEOUT))
         .httpClientBuilder(Apache5HttpClient.builder()
             .maxConnections(Math.max(64, settings.concurrency() * 16))
-            .connectionTimeout(Duration.ofSeconds(10))
-            .socketTimeout(Duration.ofSeconds(60)));
+            .connectionTimeout(Duration.ofSeconds(5))
+            .socketTimeout(SOCKET_TIMEOUT));
     if (!settings.endpoint().isEmpty()) {
       builder.endpointOverride(URI.create(settings.endpoint()));
     }
@@ -218,9 +244,10 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
 
   /** A segment is written once: a second writer at the same offset (in another process) fails at commit. */
   private ObjectSink segmentSink(String key) {
-    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads,
+    return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads, aborts,
         createOnlySegments);
   }
+
 
   @Override
   public List<String> list(String directory) throws IOException {
@@ -268,7 +295,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         }
         pieces = first.get();
       }
-      new SegmentComposer(client, bucket, settings, uploads).compose(pieces, to);
+      new SegmentComposer(client, bucket, settings, uploads, aborts).compose(pieces, to);
     } else {
       if (size >= 0 && head.contentLength() != size) {
         throw new IOException(source + " has " + head.contentLength() + " bytes, not " + size);
@@ -332,6 +359,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   @Override
   public void close() {
     uploads.shutdownNow();
+    aborts.close();
     client.close();
     if (presigner != null) {
       presigner.close();
@@ -401,12 +429,14 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   private void copy(String from, long size, String to) throws IOException {
     if (size <= MAX_COPY) {
       try {
-        client.copyObject(b -> b.sourceBucket(bucket).sourceKey(from).destinationBucket(bucket).destinationKey(to));
+        client.copyObject(b -> b.sourceBucket(bucket).sourceKey(from).destinationBucket(bucket).destinationKey(to)
+            .overrideConfiguration(BULK));
       } catch (RuntimeException e) {
         throw S3Failures.io("COPY " + from, e);
       }
     } else {
-      new SegmentComposer(client, bucket, settings, uploads).compose(List.of(new S3ReadChannel.Piece(from, 0, size)), to);
+      new SegmentComposer(client, bucket, settings, uploads, aborts)
+          .compose(List.of(new S3ReadChannel.Piece(from, 0, size)), to);
     }
   }
 

@@ -27,12 +27,15 @@ final class SegmentComposer {
   private final String bucket;
   private final S3Settings settings;
   private final ExecutorService executor;
+  private final PendingAborts aborts;
 
-  SegmentComposer(S3Client client, String bucket, S3Settings settings, ExecutorService executor) {
+  SegmentComposer(S3Client client, String bucket, S3Settings settings, ExecutorService executor,
+      PendingAborts aborts) {
     this.client = client;
     this.bucket = bucket;
     this.settings = settings;
     this.executor = executor;
+    this.aborts = aborts;
   }
 
   void compose(List<S3ReadChannel.Piece> pieces, String destination) throws IOException {
@@ -40,7 +43,7 @@ final class SegmentComposer {
       S3ReadChannel.Piece only = pieces.get(0);
       try {
         client.copyObject(b -> b.sourceBucket(bucket).sourceKey(only.key()).destinationBucket(bucket)
-            .destinationKey(destination));
+            .destinationKey(destination).overrideConfiguration(S3Driver.BULK));
         return;
       } catch (RuntimeException e) {
         throw S3Failures.io("COPY " + only.key(), e);
@@ -82,7 +85,8 @@ final class SegmentComposer {
             try {
               String etag = client.uploadPartCopy(b -> b.sourceBucket(bucket).sourceKey(piece.key())
                   .copySourceRange(range).destinationBucket(bucket).destinationKey(destination)
-                  .uploadId(uploadId).partNumber(partNumber)).copyPartResult().eTag();
+                  .uploadId(uploadId).partNumber(partNumber).overrideConfiguration(S3Driver.BULK))
+                  .copyPartResult().eTag();
               return CompletedPart.builder().partNumber(partNumber).eTag(etag).build();
             } finally {
               slots.release();
@@ -96,22 +100,19 @@ final class SegmentComposer {
       }
       done.sort(Comparator.comparing(CompletedPart::partNumber));
       client.completeMultipartUpload(b -> b.bucket(bucket).key(destination).uploadId(uploadId)
-          .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()));
+          .multipartUpload(CompletedMultipartUpload.builder().parts(done).build())
+          .overrideConfiguration(S3Driver.BULK));
       completed = true;
     } finally {
       if (!completed) {
-        try {
-          client.abortMultipartUpload(b -> b.bucket(bucket).key(destination).uploadId(uploadId));
-        } catch (RuntimeException ignored) {
-          // the bucket's lifecycle rule for incomplete uploads is the backstop
-        }
+        aborts.abort(destination, uploadId); // and again later, if S3 won't now
       }
     }
   }
 
   private void stream(List<S3ReadChannel.Piece> pieces, String destination) throws IOException {
     try (ObjectSink sink = new ObjectSink(client, bucket, destination, settings.partSize(), settings.concurrency(),
-        executor); S3ReadChannel in = new S3ReadChannel(client, bucket, pieces, 0)) {
+        executor, aborts); S3ReadChannel in = new S3ReadChannel(client, bucket, pieces, 0)) {
       ByteBuffer buffer = ByteBuffer.allocate(256 * 1024);
       while (in.read(buffer) >= 0) {
         buffer.flip();

@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * A real S3-compatible server for tests: S3Proxy, in this JVM, on 127.0.0.1 with an ephemeral port, storing
  * objects as files in a temporary directory (its {@code filesystem-nio2} blobstore, so large objects never live
  * in the heap), checking AWS Signature V4 with a fixed test key. One bucket is created at start; {@link #close}
- * stops the server and deletes the directory. Usable from other modules' tests through the storage test-jar
+ * stops the server and deletes the directory. {@link #stop} and {@link #restart} take it down and bring it back on
+ * the same port over the same objects, for tests of what a client of S3 does while S3 is away. Usable from other modules' tests through the storage test-jar
  * (the conformance e2e tests can point a Berth process at {@link #endpoint}).
  *
  * <p>What S3Proxy 4.1.0 over {@code filesystem-nio2} does, probed with the AWS SDK v2 2.57.8 built as
@@ -76,9 +77,10 @@ public final class S3ProxyServer implements AutoCloseable {
 
   private final Path directory;
   private final BlobStore blobStore;
-  private final S3Proxy proxy;
   private final URI endpoint;
   private final String bucket;
+  /** The running server; null while stopped. */
+  private S3Proxy proxy;
 
   private S3ProxyServer(Path directory, BlobStore blobStore, S3Proxy proxy, String bucket) {
     this.directory = directory;
@@ -100,19 +102,7 @@ public final class S3ProxyServer implements AutoCloseable {
     S3Proxy proxy = null;
     try {
       blobStore = new FilesystemNio2BlobStore(directory.toString());
-      proxy = S3Proxy.builder()
-          .blobStore(blobStore)
-          .endpoint(URI.create("http://127.0.0.1:0"))
-          .awsAuthentication(AuthenticationType.AWS_V4, ACCESS_KEY, SECRET_KEY)
-          .build();
-      proxy.start();
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (!proxy.getState().equals("STARTED")) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
-        }
-        Thread.sleep(10);
-      }
+      proxy = startProxy(blobStore, 0);
       S3ProxyServer server = new S3ProxyServer(directory, blobStore, proxy, bucket);
       server.createBucket(bucket);
       return server;
@@ -130,6 +120,63 @@ public final class S3ProxyServer implements AutoCloseable {
       deleteTree(directory);
       throw e;
     }
+  }
+
+  private static S3Proxy startProxy(BlobStore blobStore, int port) throws Exception {
+    S3Proxy proxy = S3Proxy.builder()
+        .blobStore(blobStore)
+        .endpoint(URI.create("http://127.0.0.1:" + port))
+        .awsAuthentication(AuthenticationType.AWS_V4, ACCESS_KEY, SECRET_KEY)
+        .build();
+    proxy.start();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!proxy.getState().equals("STARTED")) {
+      if (System.nanoTime() > deadline) {
+        proxy.stop();
+        throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
+      }
+      Thread.sleep(10);
+    }
+    return proxy;
+  }
+
+  /**
+   * Stops serving, as an S3 that went away: connections are refused from now on (those open are closed), while the
+   * objects stay, and so does the port, for {@link #restart}.
+   */
+  public synchronized void stop() throws Exception {
+    if (proxy != null) {
+      S3Proxy stopping = proxy;
+      proxy = null;
+      stopping.stop();
+    }
+  }
+
+  /**
+   * Serves again after {@link #stop}, on the same port over the same objects (multipart uploads left open included),
+   * as an S3 that came back. Waits for the port, which the stopped server may take a moment to give up.
+   */
+  public synchronized void restart() throws Exception {
+    if (proxy != null) {
+      throw new IllegalStateException("S3Proxy still runs at " + endpoint);
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (true) {
+      try {
+        proxy = startProxy(blobStore, endpoint.getPort());
+        return;
+      } catch (Exception e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50); // the port is not free yet
+      }
+    }
+  }
+
+  /** Whether it serves (not {@link #stop}ped). */
+  public synchronized boolean running() {
+    return proxy != null;
   }
 
   /** Where the server listens: {@code http://127.0.0.1:<port>}. */
@@ -181,7 +228,7 @@ public final class S3ProxyServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
-      proxy.stop();
+      stop();
     } finally {
       blobStore.close();
       deleteTree(directory);

@@ -343,6 +343,42 @@ class S3ProxyServerTest {
     assertEquals(500, status(() -> s3.deleteObjects(r -> r.bucket(bucket).delete(d -> d.objects(id(p + "x/below"))))));
   }
 
+  /**
+   * A server of its own, stopped and restarted: while down, connections are refused (at once, not after a timeout);
+   * back up on the same endpoint, it has every object and the multipart upload that was open.
+   */
+  @Test
+  void stopsAndRestartsOnTheSamePortOverTheSameObjects() throws Exception {
+    try (S3ProxyServer own = S3ProxyServer.start("restart"); S3Client client = own.client()) {
+      client.putObject(r -> r.bucket("restart").key("kept"), RequestBody.fromBytes(new byte[] {7}));
+      String uploadId = client.createMultipartUpload(r -> r.bucket("restart").key("open")).uploadId();
+      java.net.URI endpoint = own.endpoint();
+
+      own.stop();
+      assertFalse(own.running());
+      long started = System.nanoTime();
+      var refused = assertThrows(software.amazon.awssdk.core.exception.SdkClientException.class,
+          () -> client.headObject(r -> r.bucket("restart").key("kept")));
+      assertTrue(System.nanoTime() - started < 10_000_000_000L, "refusing took long: " + refused);
+      try (var socket = new java.net.Socket()) {
+        assertThrows(java.net.ConnectException.class,
+            () -> socket.connect(new java.net.InetSocketAddress("127.0.0.1", endpoint.getPort()), 2000));
+      }
+
+      own.restart();
+      assertTrue(own.running());
+      assertEquals(endpoint, own.endpoint());
+      assertArrayEquals(new byte[] {7}, client.getObjectAsBytes(r -> r.bucket("restart").key("kept")).asByteArray());
+      assertEquals(List.of(uploadId), client.listMultipartUploads(r -> r.bucket("restart")).uploads().stream()
+          .map(u -> u.uploadId()).toList());
+      assertThrows(IllegalStateException.class, own::restart);
+      own.stop();
+      own.stop(); // twice is fine
+      own.restart();
+      client.putObject(r -> r.bucket("restart").key("after"), RequestBody.fromBytes(new byte[] {8}));
+    }
+  }
+
   private List<String> uploadsUnder(String prefix) {
     return s3.listMultipartUploads(r -> r.bucket(bucket).prefix(prefix)).uploads().stream()
         .map(u -> u.uploadId()).toList();
