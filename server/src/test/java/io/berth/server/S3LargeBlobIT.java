@@ -155,7 +155,9 @@ class S3LargeBlobIT {
     List<String> keys = new ArrayList<>();
     bucket.listObjectsV2Paginator(r -> r.bucket(s3.bucket())).contents().stream().map(S3Object::key)
         .forEach(keys::add);
+    // (and the catalog's stamp, which tells other instances a repository was created)
     assertEquals(List.of(PREFIX + "/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data",
+        PREFIX + "/repositories/_catalogstamp",
         PREFIX + "/repositories/" + REPO + "/_layers/sha256/" + hex + "/link"), keys, "the bucket holds");
     assertEquals(List.of(), bucket.listMultipartUploads(r -> r.bucket(s3.bucket())).uploads());
 
