@@ -29,11 +29,14 @@ public final class ErrorResponses {
     if (t instanceof RegistryException e) {
       return of(e.code(), e.httpStatus(), e.detail());
     }
-    // Anything else is our fault or storage's: log it whole, tell the client little.
-    log.error("request failed", t);
+    // Anything else is our fault or storage's: log it, tell the client little.
     if (t instanceof IOException) {
+      // storage failing (S3 down, a full disk) fails every request alike: one line each, the trace at debug
+      log.error("storage failed: {}", t.toString());
+      log.debug("storage failure", t);
       return of(ErrorCode.UNAVAILABLE, ErrorCode.UNAVAILABLE.httpStatus(), "storage error");
     }
+    log.error("request failed", t);
     return of(ErrorCode.UNKNOWN, ErrorCode.UNKNOWN.httpStatus(), "internal error");
   }
 
