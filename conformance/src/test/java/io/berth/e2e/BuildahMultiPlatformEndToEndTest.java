@@ -75,12 +75,10 @@ class BuildahMultiPlatformEndToEndTest {
 
   @AfterParameterizedClassInvocation
   static void stop() throws Exception {
-    if (berth != null) {
-      berth.close();
+    try {
+      Closeables.closeAll(berth, storage);
+    } finally {
       berth = null;
-    }
-    if (storage != null) {
-      storage.close();
       storage = null;
     }
   }

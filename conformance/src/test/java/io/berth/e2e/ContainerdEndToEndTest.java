@@ -89,16 +89,11 @@ class ContainerdEndToEndTest {
 
   @AfterParameterizedClassInvocation
   static void stop() throws Exception {
-    if (containerd != null) {
-      containerd.close();
+    try {
+      Closeables.closeAll(containerd, berth, storage);
+    } finally {
       containerd = null;
-    }
-    if (berth != null) {
-      berth.close();
       berth = null;
-    }
-    if (storage != null) {
-      storage.close();
       storage = null;
     }
   }

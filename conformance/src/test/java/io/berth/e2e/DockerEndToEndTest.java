@@ -77,16 +77,11 @@ class DockerEndToEndTest {
 
   @AfterParameterizedClassInvocation
   static void stop() throws Exception {
-    if (docker != null) {
-      docker.close();
+    try {
+      Closeables.closeAll(docker, berth, storage);
+    } finally {
       docker = null;
-    }
-    if (berth != null) {
-      berth.close();
       berth = null;
-    }
-    if (storage != null) {
-      storage.close();
       storage = null;
     }
   }

@@ -66,12 +66,10 @@ class PodmanEndToEndTest {
 
   @AfterParameterizedClassInvocation
   static void stop() throws Exception {
-    if (berth != null) {
-      berth.close();
+    try {
+      Closeables.closeAll(berth, storage);
+    } finally {
       berth = null;
-    }
-    if (storage != null) {
-      storage.close();
       storage = null;
     }
   }

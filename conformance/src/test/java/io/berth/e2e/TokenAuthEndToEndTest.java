@@ -128,20 +128,12 @@ class TokenAuthEndToEndTest {
 
   @AfterParameterizedClassInvocation
   static void stop() throws Exception {
-    if (containerd != null) {
-      containerd.close();
+    try {
+      Closeables.closeAll(containerd, docker, berth, storage);
+    } finally {
       containerd = null;
-    }
-    if (docker != null) {
-      docker.close();
       docker = null;
-    }
-    if (berth != null) {
-      berth.close();
       berth = null;
-    }
-    if (storage != null) {
-      storage.close();
       storage = null;
     }
   }

@@ -3,14 +3,11 @@ package io.berth.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.berth.storage.FileWriter;
+import io.berth.storage.ForwardingStorageDriver;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.fs.FilesystemDriver;
-import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -38,45 +35,9 @@ class RemoteStorageDownloadTest extends ServerTestBase {
   }
 
   /** A filesystem that hides its files, as a remote store would. */
-  record NoLocalFiles(StorageDriver inner) implements StorageDriver {
-    @Override
-    public Optional<Long> size(String path) throws IOException {
-      return inner.size(path);
-    }
-
-    @Override
-    public byte[] getContent(String path) throws IOException {
-      return inner.getContent(path);
-    }
-
-    @Override
-    public void putContent(String path, byte[] content) throws IOException {
-      inner.putContent(path, content);
-    }
-
-    @Override
-    public SeekableByteChannel reader(String path, long offset) throws IOException {
-      return inner.reader(path, offset);
-    }
-
-    @Override
-    public FileWriter appender(String path) throws IOException {
-      return inner.appender(path);
-    }
-
-    @Override
-    public List<String> list(String directory) throws IOException {
-      return inner.list(directory);
-    }
-
-    @Override
-    public void move(String source, String destination) throws IOException {
-      inner.move(source, destination);
-    }
-
-    @Override
-    public void delete(String path) throws IOException {
-      inner.delete(path);
+  static final class NoLocalFiles extends ForwardingStorageDriver {
+    NoLocalFiles(StorageDriver inner) {
+      super(inner);
     }
 
     @Override

@@ -9,7 +9,7 @@ import io.berth.oci.DigestAlgorithm;
 import io.berth.oci.ErrorCode;
 import io.berth.oci.RegistryException;
 import io.berth.oci.RepositoryName;
-import io.berth.storage.FileWriter;
+import io.berth.storage.ForwardingStorageDriver;
 import io.berth.storage.StorageDriver;
 import io.berth.storage.s3.S3Driver;
 import io.berth.storage.s3.S3ProxyServer;
@@ -19,7 +19,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -120,7 +119,7 @@ class SharedStorageUploadTest {
     byte[] x = random(6 << 20, 5);
     byte[] z = random(100, 6);
     String[] upload = new String[1];
-    StorageDriver hooked = new Delegating(open()) {
+    StorageDriver hooked = new ForwardingStorageDriver(open()) {
       @Override
       public void move(String source, String destination) throws IOException {
         appendThroughB();
@@ -176,59 +175,6 @@ class SharedStorageUploadTest {
       }
       assertEquals(-1, ch.read(ByteBuffer.allocate(1)), "no more than its size");
       return buf.array();
-    }
-  }
-
-  private static class Delegating implements StorageDriver {
-    private final StorageDriver delegate;
-
-    Delegating(StorageDriver delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public Optional<Long> size(String path) throws IOException {
-      return delegate.size(path);
-    }
-
-    @Override
-    public byte[] getContent(String path) throws IOException {
-      return delegate.getContent(path);
-    }
-
-    @Override
-    public void putContent(String path, byte[] content) throws IOException {
-      delegate.putContent(path, content);
-    }
-
-    @Override
-    public SeekableByteChannel reader(String path, long offset) throws IOException {
-      return delegate.reader(path, offset);
-    }
-
-    @Override
-    public FileWriter appender(String path) throws IOException {
-      return delegate.appender(path);
-    }
-
-    @Override
-    public List<String> list(String directory) throws IOException {
-      return delegate.list(directory);
-    }
-
-    @Override
-    public void move(String source, String destination) throws IOException {
-      delegate.move(source, destination);
-    }
-
-    @Override
-    public void move(String source, String destination, long size) throws IOException {
-      delegate.move(source, destination, size);
-    }
-
-    @Override
-    public void delete(String path) throws IOException {
-      delegate.delete(path);
     }
   }
 }
