@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.berth.storage.s3.S3ProxyServer;
+import io.berth.storage.s3.SegmentGroups;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -244,11 +244,7 @@ abstract sealed class StorageBackend implements AutoCloseable {
 
     @Override
     Optional<byte[]> read(String path) {
-      try {
-        return Optional.of(s3.getObjectAsBytes(r -> r.bucket(server.bucket()).key(prefix + "/" + path)).asByteArray());
-      } catch (NoSuchKeyException e) {
-        return Optional.empty();
-      }
+      return SegmentGroups.read(s3, server.bucket(), prefix, path);
     }
 
     @Override
@@ -279,8 +275,8 @@ abstract sealed class StorageBackend implements AutoCloseable {
       List<String> open = s3.listMultipartUploadsPaginator(r -> r.bucket(server.bucket())).uploads().stream()
           .map(u -> u.key() + " (" + u.uploadId() + ")").toList();
       assertEquals(List.of(), open, "multipart uploads left open in " + this);
-      List<String> segments = keys(prefix + "/.appended/");
-      assertEquals(List.of(), segments, "segments of appended files left in " + this);
+      assertEquals(List.of(), SegmentGroups.unowned(s3, server.bucket(), prefix),
+          "segments that no file owns left in " + this);
     }
 
     @Override

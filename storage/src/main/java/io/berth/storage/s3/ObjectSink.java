@@ -14,9 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -25,7 +22,6 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
-import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
 /**
@@ -40,12 +36,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartRequest;
  * <p>A create-only sink (the segments of an appended file) sends {@code If-None-Match: *} with the PUT or the
  * completion, so it never replaces an object already at its key: when two writers in two processes append at the
  * same offset, the second one's {@link #finish} fails instead of silently swapping the bytes under the first (whose
- * process may have hashed them). A store that answers such a request with 501 Not Implemented gets unconditional
- * writes from then on, as before, with a warning.
+ * process may have hashed them); see {@link CreateOnlyWrites}.
  */
 final class ObjectSink implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(ObjectSink.class);
-
   /** S3 allows no more parts than this in one upload. */
   private static final int MAX_PARTS = 10_000;
 
@@ -56,8 +49,8 @@ final class ObjectSink implements AutoCloseable {
   private final ExecutorService uploads;
   private final PendingAborts aborts;
   private final Semaphore slots;
-  /** Null: replace what is at the key; else whether the store takes {@code If-None-Match: *} (shared per driver). */
-  private final AtomicBoolean createOnly;
+  /** Null: replace what is at the key; else never replace it (shared per driver). */
+  private final CreateOnlyWrites createOnly;
   private final List<Future<CompletedPart>> parts = new ArrayList<>();
   private final List<Path> stagedFiles = new ArrayList<>();
   /** Why the first part that failed failed; null while none has. */
@@ -76,7 +69,7 @@ final class ObjectSink implements AutoCloseable {
 
   /** @param createOnly null to replace any object at the key; else fail rather than replace (see above) */
   ObjectSink(S3Client client, String bucket, String key, long partSize, int concurrency, ExecutorService uploads,
-      PendingAborts aborts, AtomicBoolean createOnly) {
+      PendingAborts aborts, CreateOnlyWrites createOnly) {
     this.createOnly = createOnly;
     this.client = client;
     this.bucket = bucket;
@@ -151,25 +144,12 @@ final class ObjectSink implements AutoCloseable {
     }
   }
 
-  /** Runs a write with {@code If-None-Match: *} when create-only (the argument, else null). */
+  /** Runs the write that makes the object visible, create-only if this sink is. */
   private void conditionally(java.util.function.Consumer<String> write) throws ObjectExistsException {
-    boolean conditional = createOnly != null && createOnly.get();
-    try {
-      write.accept(conditional ? "*" : null);
-    } catch (S3Exception e) {
-      if (conditional && (e.statusCode() == 412 || e.statusCode() == 409)) {
-        // 412: an object is there; 409: a conditional write to the same key raced ours (AWS), and won
-        throw new ObjectExistsException(key);
-      }
-      if (conditional && e.statusCode() == 501) {
-        if (createOnly.compareAndSet(true, false)) {
-          log.warn("the S3 store does not take If-None-Match on writes ({}): appends to one upload through two"
-              + " Berth instances at once can now replace each other's bytes", e.getMessage());
-        }
-        write.accept(null);
-        return;
-      }
-      throw e;
+    if (createOnly == null) {
+      write.accept(null);
+    } else if (!createOnly.create(write)) {
+      throw new ObjectExistsException(key);
     }
   }
 

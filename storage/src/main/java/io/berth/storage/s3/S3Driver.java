@@ -9,15 +9,18 @@ import java.io.InputStream;
 import java.net.URI;
 import java.nio.channels.SeekableByteChannel;
 import java.time.Duration;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -45,17 +48,21 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * The S3 backend (AWS S3, or any S3-compatible store: MinIO, Ceph, S3Proxy). Layout in {@link S3Keys}: files
- * are objects; appended files (uploads in progress) are an empty marker object plus one segment object per
- * committed write. Every write becomes visible whole (a PUT, a completed multipart upload or a copy), and a
- * returned write is durable, as S3 acknowledges only stored objects.
+ * are objects; an appended file (an upload in progress) is an empty object naming its segment group, which holds one
+ * segment object per committed write. Moving an appended file (publishing a finished upload under its digest)
+ * copies nothing: the destination becomes an empty object naming the same group and how many of its bytes are the
+ * file, and the group's {@code owner} object passes it on, so deleting the source's leftovers keeps it. Every write
+ * becomes visible whole (a PUT, a completed multipart upload), and a returned write is durable, as S3 acknowledges
+ * only stored objects.
  */
 public final class S3Driver implements StorageDriver, AutoCloseable {
-  /** Metadata that marks the object of an appended file: its bytes are in its segments. */
+  /** Metadata of an appended file's object: the group its bytes are in, as many as the segments run. */
   static final String APPENDED = "berth-appended";
+  /** Metadata of a file moved from an appended one: the group its bytes are in, and how many ({@link #SIZE}). */
+  static final String SEGMENTS = "berth-segments";
+  static final String SIZE = "berth-size";
   /** The largest object one CopyObject may copy. */
   static final long MAX_COPY = 5L << 30;
-  /** Segments without a file younger than this may belong to a live writer in another process (see appender). */
-  static final Duration ORPHAN_AGE = Duration.ofHours(1);
   /**
    * How long one attempt of a request that moves no bulk data may take (HEAD, LIST, DELETE, a small PUT, starting or
    * aborting a multipart upload, the headers of a GET: the body of a GET is read after, under the socket timeout
@@ -85,8 +92,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   private final S3Keys keys;
   private final ExecutorService uploads =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-s3-part-", 0).factory());
-  /** Whether segments are written with {@code If-None-Match: *}; cleared if the store refuses it (see ObjectSink). */
-  private final AtomicBoolean createOnlySegments = new AtomicBoolean(true);
+  private final CreateOnlyWrites createOnly = new CreateOnlyWrites();
   private final PendingAborts aborts;
 
   S3Driver(S3Client client, S3Presigner presigner, S3Settings settings) {
@@ -151,14 +157,21 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     if (head.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(isAppended(head.get()) ? end(segments(path)) : head.get().contentLength());
+    Map<String, String> metadata = head.get().metadata();
+    if (metadata.containsKey(APPENDED)) {
+      return Optional.of(end(segments(metadata.get(APPENDED))));
+    }
+    if (metadata.containsKey(SEGMENTS)) {
+      return Optional.of(Long.parseLong(metadata.get(SIZE)));
+    }
+    return Optional.of(head.get().contentLength());
   }
 
   @Override
   public byte[] getContent(String path) throws IOException {
     String key = keys.file(path);
     try (var object = client.getObject(b -> b.bucket(bucket).key(key))) {
-      if (isAppended(object.response().metadata())) {
+      if (group(object.response().metadata()).isPresent()) {
         object.abort();
         try (SeekableByteChannel channel = reader(path, 0)) {
           return readAll(channel);
@@ -182,72 +195,81 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
 
   @Override
   public SeekableByteChannel reader(String path, long offset) throws IOException {
-    String key = keys.file(path);
-    HeadObjectResponse head = head(key).orElseThrow(() -> new PathNotFoundException(path));
-    List<S3ReadChannel.Piece> pieces = isAppended(head)
-        ? segments(path)
-        : List.of(new S3ReadChannel.Piece(key, 0, head.contentLength()));
-    return new S3ReadChannel(client, bucket, pieces, offset);
+    HeadObjectResponse head = head(keys.file(path)).orElseThrow(() -> new PathNotFoundException(path));
+    return new S3ReadChannel(client, bucket, pieces(path, head), offset);
+  }
+
+  /** Where a file's bytes are: its own object, or segments. */
+  private List<S3ReadChannel.Piece> pieces(String path, HeadObjectResponse head) throws IOException {
+    Map<String, String> metadata = head.metadata();
+    if (metadata.containsKey(APPENDED)) {
+      return segments(metadata.get(APPENDED));
+    }
+    if (metadata.containsKey(SEGMENTS)) {
+      long size = Long.parseLong(metadata.get(SIZE));
+      return firstBytes(segments(metadata.get(SEGMENTS)), size).orElseThrow(() -> new IOException(
+          "S3 " + path + " is damaged: the segments of its " + size + " bytes are not all there"));
+    }
+    return List.of(new S3ReadChannel.Piece(keys.file(path), 0, head.contentLength()));
   }
 
   @Override
   public FileWriter appender(String path) throws IOException {
     String key = keys.file(path);
-    Optional<HeadObjectResponse> head = head(key);
-    long size;
-    if (head.isPresent() && isAppended(head.get())) {
-      size = end(segments(path));
-    } else {
-      if (head.isEmpty()) {
-        deleteOrphanedSegments(path);
-      } else {
-        deletePrefix(keys.segments(path)); // left by an appended file this path held before it was replaced whole
+    for (int attempt = 0; ; attempt++) {
+      Optional<HeadObjectResponse> head = head(key);
+      if (head.isPresent() && head.get().metadata().containsKey(APPENDED)) {
+        String group = head.get().metadata().get(APPENDED);
+        return new SegmentWriter(end(segments(group)), offset -> segmentSink(keys.segment(group, offset)));
       }
-      size = head.map(HeadObjectResponse::contentLength).orElse(0L);
-      if (size > 0) {
-        copy(key, size, keys.segment(path, 0)); // a whole file becomes the first segment
+      String group = S3Keys.newGroup(path);
+      long size = 0;
+      if (head.isPresent()) { // a whole file becomes the first segment of the appended one
+        List<S3ReadChannel.Piece> pieces = pieces(path, head.get());
+        size = end(pieces);
+        if (size > 0) {
+          new SegmentComposer(client, bucket, settings, uploads, aborts).compose(pieces, keys.segment(group, 0));
+        }
       }
-      try {
-        client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).metadata(Map.of(APPENDED, "true")).build(),
-            RequestBody.empty());
-      } catch (RuntimeException e) {
-        throw S3Failures.io("PUT " + path, e);
+      if (createAppended(key, group, head.isEmpty())) {
+        if (head.isPresent()) {
+          release(path, head.get());
+        }
+        return new SegmentWriter(size, offset -> segmentSink(keys.segment(group, offset)));
+      }
+      if (attempt == 2) { // created and deleted again by others, twice, between our HEAD and PUT
+        throw new WriteConflictException(path + " is being created and deleted by other writers");
       }
     }
-    return new SegmentWriter(size, offset -> segmentSink(keys.segment(path, offset)));
   }
 
   /**
-   * Deletes segments found at a path that has no file: left by a crash, or by a writer that committed after the file
-   * was deleted. A young one may instead be a writer's in another process that created the file just after this
-   * one found none, and has committed since: deleting it would let this writer put other bytes at its offset under
-   * the other process's hash. So a young segment is a conflict, not garbage.
+   * Writes the object of an appended file. Only when {@code createOnly}: two processes that both found no file
+   * and create it at once would each start a group and lose the other's segments, so the second one's create fails
+   * and it joins the first one's file instead.
+   *
+   * @return false when another process created the file first
    */
-  private void deleteOrphanedSegments(String path) throws IOException {
-    Instant youngAfter = Instant.now().minus(ORPHAN_AGE);
-    List<String> orphaned = new ArrayList<>();
+  private boolean createAppended(String key, String group, boolean createOnly) throws IOException {
+    java.util.function.Consumer<String> put = ifNoneMatch -> client.putObject(PutObjectRequest.builder()
+        .bucket(bucket).key(key).ifNoneMatch(ifNoneMatch).metadata(Map.of(APPENDED, group)).build(),
+        RequestBody.empty());
     try {
-      for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(
-          keys.segments(path)))) {
-        for (S3Object object : page.contents()) {
-          if (object.lastModified() == null || object.lastModified().isAfter(youngAfter)) {
-            throw new WriteConflictException(path + " is being created by another writer");
-          }
-          orphaned.add(object.key());
-        }
+      if (createOnly) {
+        return this.createOnly.create(put);
       }
+      put.accept(null);
+      return true;
     } catch (RuntimeException e) {
-      throw S3Failures.io("LIST segments of " + path, e);
+      throw S3Failures.io("PUT " + key, e);
     }
-    deleteKeys(orphaned);
   }
 
   /** A segment is written once: a second writer at the same offset (in another process) fails at commit. */
   private ObjectSink segmentSink(String key) {
     return new ObjectSink(client, bucket, key, settings.partSize(), settings.concurrency(), uploads, aborts,
-        createOnlySegments);
+        createOnly);
   }
-
 
   @Override
   public List<String> list(String directory) throws IOException {
@@ -277,32 +299,43 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   }
 
   /**
-   * Of an appended file, composes exactly the segments that make up its first {@code size} bytes: segments are
-   * written once each, so those are the bytes a caller read before, whatever was appended since.
+   * Of an appended file, moves exactly the segments that make up its first {@code size} bytes: segments are written
+   * once each, so those are the bytes a caller read before, whatever was appended since. Copies nothing: the
+   * destination names the source's group, which the {@code owner} object hands over before the destination appears,
+   * so that no delete of the source's path (an upload's session, purged or finished) can take the bytes with it.
    */
   @Override
   public void move(String source, String destination, long size) throws IOException {
     String from = keys.file(source);
     String to = keys.file(destination);
     HeadObjectResponse head = head(from).orElseThrow(() -> new PathNotFoundException(source));
-    if (isAppended(head)) {
-      List<S3ReadChannel.Piece> pieces = segments(source);
-      if (size >= 0) {
-        Optional<List<S3ReadChannel.Piece>> first = firstBytes(pieces, size);
-        if (first.isEmpty()) {
-          throw new IOException(source + " does not start with a run of segments of " + size + " bytes (it has "
-              + end(pieces) + ")");
-        }
-        pieces = first.get();
-      }
-      new SegmentComposer(client, bucket, settings, uploads, aborts).compose(pieces, to);
+    List<S3ReadChannel.Piece> pieces = pieces(source, head);
+    if (size >= 0) {
+      pieces = firstBytes(pieces, size).orElseThrow(() -> new IOException(source + " does not start with a run of"
+          + " segments of " + size + " bytes"));
+    }
+    Optional<String> group = group(head.metadata());
+    Optional<HeadObjectResponse> replaced = head(to);
+    boolean handedOver = group.isPresent() && !pieces.isEmpty();
+    if (handedOver) {
+      put(keys.owner(group.get()), destination.getBytes(StandardCharsets.UTF_8), Map.of());
+      put(to, new byte[0], Map.of(SEGMENTS, group.get(), SIZE, Long.toString(end(pieces))));
+    } else if (group.isPresent()) {
+      putContent(destination, new byte[0]);
     } else {
       if (size >= 0 && head.contentLength() != size) {
         throw new IOException(source + " has " + head.contentLength() + " bytes, not " + size);
       }
       copy(from, head.contentLength(), to);
     }
-    delete(source);
+    if (replaced.isPresent()) {
+      release(destination, replaced.get());
+    }
+    if (handedOver) {
+      deleteKeys(List.of(from)); // the group is the destination's now
+    } else {
+      delete(source);
+    }
   }
 
   /** The leading pieces that end exactly at {@code size}, if they do. */
@@ -323,28 +356,89 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
 
   /**
    * Deletes what a listing finds (the file's own key and everything under it as a directory), never a key named
-   * blindly: stores that keep objects as files fail a delete of a key below a file.
+   * blindly: stores that keep objects as files fail a delete of a key below a file. With them go the segment groups
+   * the deleted files own, and the groups created under the path that no file owns any more (a writer that
+   * committed after its file was deleted, a crash midway); a group moved away to a file that is kept stays.
    */
   @Override
   public void delete(String path) throws IOException {
     String key = keys.file(path);
-    List<String> doomed = new ArrayList<>();
-    for (String found : keysUnder(key)) {
-      if (found.equals(key) || found.startsWith(key + "/")) { // not "x-y" for "x"
-        doomed.add(found);
+    Set<String> doomed = new LinkedHashSet<>();
+    Set<String> deletedPaths = new HashSet<>();
+    for (S3Object found : objectsUnder(key)) {
+      if (found.key().equals(key) || found.key().startsWith(key + "/")) { // not "x-y" for "x"
+        doomed.add(found.key());
+        deletedPaths.add(keys.path(found.key()));
+        if (found.size() == 0) { // only the object of an appended or moved file is empty and names a group
+          Optional<String> group = head(found.key()).flatMap(h -> group(h.metadata()));
+          if (group.isPresent() && owner(group.get()).equals(keys.path(found.key()))) {
+            objectsUnder(keys.group(group.get())).forEach(o -> doomed.add(o.key()));
+          }
+        }
       }
     }
-    doomed.addAll(keysUnder(keys.segments(path)));
-    deleteKeys(doomed);
+    Map<String, List<String>> groups = new LinkedHashMap<>();
+    for (S3Object found : objectsUnder(keys.groupsUnder(path))) {
+      groups.computeIfAbsent(keys.groupOf(found.key()), g -> new ArrayList<>()).add(found.key());
+    }
+    for (Map.Entry<String, List<String>> group : groups.entrySet()) {
+      String owner = owner(group.getKey());
+      if (deletedPaths.contains(owner) || !names(owner, group.getKey())) {
+        doomed.addAll(group.getValue());
+      }
+    }
+    deleteKeys(List.copyOf(doomed));
   }
 
-  /** A presigned GET of the object, when redirects are on. Only whole files: appended ones are not blobs. */
+  /** After a file was replaced: deletes the group it named, if it owned it. */
+  private void release(String path, HeadObjectResponse replaced) throws IOException {
+    Optional<String> group = group(replaced.metadata());
+    if (group.isPresent() && owner(group.get()).equals(path) && !names(path, group.get())) {
+      deleteKeys(objectsUnder(keys.group(group.get())).stream().map(S3Object::key).toList());
+    }
+  }
+
+  /** The path a group belongs to: where it was moved last, else the path that created it. */
+  private String owner(String group) throws IOException {
+    try {
+      return new String(client.getObjectAsBytes(b -> b.bucket(bucket).key(keys.owner(group))).asByteArray(),
+          StandardCharsets.UTF_8);
+    } catch (RuntimeException e) {
+      if (S3Failures.notFound(e)) {
+        return S3Keys.creator(group);
+      }
+      throw S3Failures.io("GET owner of " + group, e);
+    }
+  }
+
+  /** Whether the file at a path is (now) the one that holds its bytes in a group. */
+  private boolean names(String path, String group) throws IOException {
+    return head(keys.file(path)).flatMap(h -> group(h.metadata())).filter(group::equals).isPresent();
+  }
+
+  /**
+   * A presigned GET of the object, when redirects are on: of the file's own object, or of its segment when a moved
+   * upload came in one piece (docker's, buildx's, podman's way). A blob pushed in several chunks is served by Berth.
+   */
   @Override
   public Optional<URI> directUrl(String path) {
     if (presigner == null) {
       return Optional.empty();
     }
-    String key = keys.file(path);
+    List<S3ReadChannel.Piece> pieces;
+    try {
+      Optional<HeadObjectResponse> head = head(keys.file(path));
+      if (head.isEmpty()) {
+        return Optional.empty();
+      }
+      pieces = pieces(path, head.get());
+    } catch (IOException e) {
+      return Optional.empty(); // served by Berth, which answers the failure
+    }
+    if (pieces.size() != 1) {
+      return Optional.empty();
+    }
+    String key = pieces.get(0).key();
     var presigned = presigner.presignGetObject(GetObjectPresignRequest.builder()
         .signatureDuration(Duration.ofMinutes(settings.redirectMinutes()))
         .getObjectRequest(b -> b.bucket(bucket).key(key))
@@ -366,20 +460,25 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     }
   }
 
-  private void deletePrefix(String prefix) throws IOException {
-    deleteKeys(keysUnder(prefix));
-  }
-
-  private List<String> keysUnder(String prefix) throws IOException {
-    List<String> found = new ArrayList<>();
+  private List<S3Object> objectsUnder(String prefix) throws IOException {
+    List<S3Object> found = new ArrayList<>();
     try {
       for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix))) {
-        page.contents().forEach(o -> found.add(o.key()));
+        found.addAll(page.contents());
       }
     } catch (RuntimeException e) {
       throw S3Failures.io("LIST " + prefix, e);
     }
     return found;
+  }
+
+  private void put(String key, byte[] content, Map<String, String> metadata) throws IOException {
+    try {
+      client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).metadata(metadata).build(),
+          RequestBody.fromBytes(content));
+    } catch (RuntimeException e) {
+      throw S3Failures.io("PUT " + key, e);
+    }
   }
 
   private void deleteKeys(List<String> doomed) throws IOException {
@@ -399,14 +498,18 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     }
   }
 
-  /** The segments of an appended file, in order, as far as they run without a gap. */
-  private List<S3ReadChannel.Piece> segments(String path) throws IOException {
+  /** The segments of a group, in order, as far as they run without a gap. */
+  private List<S3ReadChannel.Piece> segments(String group) throws IOException {
     List<S3ReadChannel.Piece> pieces = new ArrayList<>();
     long expected = 0;
     try {
+      // Only the group's own objects: not those of a group created under a path below the creator's.
       for (ListObjectsV2Response page : client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(
-          keys.segments(path)))) {
+          keys.group(group)).delimiter("/"))) {
         for (S3Object object : page.contents()) {
+          if (!S3Keys.isSegment(object.key())) {
+            continue; // the owner
+          }
           long offset = S3Keys.offsetOf(object.key());
           if (offset != expected) {
             return pieces; // a segment of a writer that failed midway, or left by a crash: not part of the file
@@ -416,7 +519,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
         }
       }
     } catch (RuntimeException e) {
-      throw S3Failures.io("LIST segments of " + path, e);
+      throw S3Failures.io("LIST segments of " + group, e);
     }
     return pieces;
   }
@@ -451,12 +554,9 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     }
   }
 
-  private static boolean isAppended(HeadObjectResponse head) {
-    return isAppended(head.metadata());
-  }
-
-  private static boolean isAppended(Map<String, String> metadata) {
-    return "true".equals(metadata.get(APPENDED));
+  /** The segment group a file's object names, if it is an appended or a moved file. */
+  private static Optional<String> group(Map<String, String> metadata) {
+    return Optional.ofNullable(metadata.getOrDefault(APPENDED, metadata.get(SEGMENTS)));
   }
 
   private static byte[] readAll(SeekableByteChannel channel) throws IOException {

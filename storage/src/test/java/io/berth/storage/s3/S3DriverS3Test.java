@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -81,41 +82,113 @@ class S3DriverS3Test {
   }
 
   /**
-   * An appended file is an empty marker at its key plus one segment object per commit under
-   * {@code <prefix>/.appended/<path>/}: what a writer sends shows up only when it commits, whole.
+   * An appended file is an empty object at its key naming its group, plus one segment object per commit under
+   * {@code <prefix>/.appended/<path>/<generation>/}: what a writer sends shows up only when it commits, whole.
    */
   @Test
   void nothingIsVisibleAtAPathUntilItsWriterCommits() throws Exception {
     String key = prefix + "/up/data";
-    String segments = prefix + "/.appended/up/data/";
     byte[] first = random(1, 12 * MIB);
     byte[] second = random(2, 6 * MIB);
     try (FileWriter w = driver.appender("up/data")) {
       w.write(ByteBuffer.wrap(first));
       // parts may be uploaded already, but no object holds them yet
-      assertEquals(List.of(key), keysUnder(prefix + "/"), "only the empty marker");
+      assertEquals(List.of(key), keysUnder(prefix + "/"), "only the empty object of the file");
       assertEquals(Optional.of(0L), objectSize(key));
       assertEquals(Optional.of(0L), driver.size("up/data"));
       w.commit();
-      assertEquals(List.of(segments + "%020d".formatted(0)), keysUnder(segments));
+      assertEquals(List.of(0L), segmentOffsets("up/data"));
       assertEquals(Optional.of((long) first.length), driver.size("up/data"));
       w.write(ByteBuffer.wrap(second));
       assertEquals(Optional.of((long) first.length), driver.size("up/data"), "the second write is not visible yet");
       w.commit();
     }
-    assertEquals(List.of(segments + "%020d".formatted(0), segments + "%020d".formatted(first.length)),
-        keysUnder(segments));
+    assertEquals(List.of(0L, (long) first.length), segmentOffsets("up/data"));
     assertArrayEquals(concat(first, second), driver.getContent("up/data"));
-    assertEquals(3, keysUnder(prefix + "/").size(), "the marker and two segments, no temporary objects");
+    assertEquals(3, keysUnder(prefix + "/").size(), "the file's object and two segments, no temporary objects");
   }
 
+  /**
+   * Publishing a finished upload copies nothing: the destination takes over the source's segments, which then
+   * outlive the deletion of the source's whole tree (the upload's session), and go when the destination goes.
+   */
   @Test
-  void aMoveLeavesTheWholeObjectAtTheDestinationAndNothingAtTheSource() throws Exception {
+  void aMoveHandsTheSegmentsToTheDestinationWithoutCopyingThem() throws Exception {
     byte[] content = random(3, 12 * MIB + 5);
     append(driver, "up/data", content);
+    driver.putContent("up/startedat", new byte[] {1});
+    List<String> segments = keysUnder(prefix + "/.appended/");
+    Instant written = s3.headObject(r -> r.bucket(server.bucket()).key(segments.get(0))).lastModified();
+
     driver.move("up/data", "blobs/b/data");
-    assertEquals(List.of(prefix + "/blobs/b/data"), keysUnder(prefix + "/"));
-    assertArrayEquals(content, object(prefix + "/blobs/b/data"));
+    assertEquals(Optional.of(0L), objectSize(prefix + "/blobs/b/data"), "the destination holds no bytes itself");
+    assertEquals(Optional.empty(), driver.size("up/data"));
+    assertEquals(Optional.of((long) content.length), driver.size("blobs/b/data"));
+    assertArrayEquals(content, driver.getContent("blobs/b/data"));
+    assertEquals(written, s3.headObject(r -> r.bucket(server.bucket()).key(segments.get(0))).lastModified(),
+        "the segment was not written again");
+
+    driver.delete("up");
+    assertArrayEquals(content, driver.getContent("blobs/b/data"), "the session's deletion kept the blob's bytes");
+    assertEquals(List.of(), SegmentGroups.unowned(s3, server.bucket(), prefix));
+    driver.delete("blobs/b");
+    assertEquals(List.of(), keysUnder(prefix + "/"), "the destination took its segments with it");
+  }
+
+  /** A moved file moves on, replaced files give their segments up, and a path used again starts afresh. */
+  @Test
+  void movedFilesMoveOnAndReplacedOnesLeaveNothing() throws Exception {
+    byte[] a = random(30, 3 * MIB);
+    byte[] b = random(31, 1000);
+    append(driver, "up/1", a);
+    driver.move("up/1", "x");
+    driver.move("x", "y");
+    assertArrayEquals(a, driver.getContent("y"));
+    assertEquals(Optional.empty(), driver.size("x"));
+    append(driver, "up/1", b); // the same path again: its own group
+    assertArrayEquals(b, driver.getContent("up/1"));
+    driver.move("up/1", "y"); // replaces y: a's segments go
+    assertArrayEquals(b, driver.getContent("y"));
+    assertEquals(List.of(), SegmentGroups.unowned(s3, server.bucket(), prefix));
+    assertEquals(2, SegmentGroups.all(s3, server.bucket(), prefix).size(), "b's segment and its owner");
+    driver.putContent("y", new byte[] {7}); // a whole file replaces y
+    append(driver, "y", b); // appending to it makes it an appended file again
+    assertArrayEquals(concat(new byte[] {7}, b), driver.getContent("y"));
+    driver.delete("y");
+    driver.delete("up");
+    assertEquals(List.of(), SegmentGroups.unowned(s3, server.bucket(), prefix));
+  }
+
+  /**
+   * A process that dies between handing a group over and deleting the source loses nothing: if the destination
+   * names the group, deleting the source keeps it; if the destination was never written, the group is the
+   * source's leftover and goes with it.
+   */
+  @Test
+  void aMoveCutShortLosesNothingAndLeavesNothing() throws Exception {
+    byte[] content = random(32, 2 * MIB);
+    append(driver, "up/1/data", content);
+    String marker = prefix + "/up/1/data";
+    java.util.Map<String, String> metadata = s3.headObject(r -> r.bucket(server.bucket()).key(marker)).metadata();
+    String group = metadata.get(S3Driver.APPENDED);
+    String owner = prefix + "/.appended/" + group + "/owner";
+
+    // Died after the hand-over and the destination, before deleting the source's object.
+    s3.putObject(r -> r.bucket(server.bucket()).key(owner), RequestBody.fromString("blobs/b/data"));
+    s3.putObject(r -> r.bucket(server.bucket()).key(prefix + "/blobs/b/data").metadata(java.util.Map.of(
+        S3Driver.SEGMENTS, group, S3Driver.SIZE, Long.toString(content.length))), RequestBody.empty());
+    driver.delete("up/1");
+    assertArrayEquals(content, driver.getContent("blobs/b/data"));
+
+    // Died after the hand-over only: the destination never came, so the bytes are the source's leftover.
+    append(driver, "up/2/data", content);
+    String group2 = s3.headObject(r -> r.bucket(server.bucket()).key(prefix + "/up/2/data")).metadata()
+        .get(S3Driver.APPENDED);
+    s3.putObject(r -> r.bucket(server.bucket()).key(prefix + "/.appended/" + group2 + "/owner"),
+        RequestBody.fromString("blobs/c/data"));
+    driver.delete("up/2");
+    assertEquals(List.of(), keysUnder(prefix + "/.appended/" + group2 + "/"));
+    assertEquals(List.of(), SegmentGroups.unowned(s3, server.bucket(), prefix));
   }
 
   /**
@@ -139,8 +212,7 @@ class S3DriverS3Test {
       }
       assertArrayEquals(first, driver.getContent(path));
       assertArrayEquals(first, other.getContent(path));
-      assertEquals(List.of(prefix + "/.appended/" + path + "/%020d".formatted(0)),
-          keysUnder(prefix + "/.appended/" + path + "/"));
+      assertEquals(List.of(0L), segmentOffsets(path));
       append(other, path, second); // from where it ends now, it goes on
       assertArrayEquals(concat(first, second), driver.getContent(path));
     }
@@ -148,18 +220,19 @@ class S3DriverS3Test {
   }
 
   /**
-   * Two processes open the first writer of one file at once: one finds no file, then the other creates it and
-   * commits a segment before the first looks for leftovers. That young segment is not garbage to delete (its
-   * writer's process may have hashed it): the first one's appender is refused instead.
+   * A writer that committed after its file was deleted left a group no file names: a new file at the path doesn't
+   * take those bytes for its own, and deleting the path takes them away.
    */
   @Test
-  void aFreshSegmentWithoutItsFileIsAConflictNotALeftover() throws Exception {
-    byte[] theirs = random(24, 1000);
-    // As the other process left it between this one's HEAD and its listing: a segment, the marker not yet seen.
-    s3.putObject(r -> r.bucket(server.bucket()).key(prefix + "/.appended/racing/data/%020d".formatted(0)),
-        RequestBody.fromBytes(theirs));
-    assertThrows(io.berth.storage.WriteConflictException.class, () -> driver.appender("racing/data"));
-    assertArrayEquals(theirs, object(prefix + "/.appended/racing/data/%020d".formatted(0)), "left alone");
+  void segmentsWithoutTheirFileAreNeverPartOfANewOne() throws Exception {
+    byte[] stray = random(24, 1000);
+    byte[] mine = random(25, 10);
+    s3.putObject(r -> r.bucket(server.bucket()).key(prefix + "/.appended/racing/data/0123456789abcdef/%020d"
+        .formatted(0)), RequestBody.fromBytes(stray));
+    append(driver, "racing/data", mine);
+    assertArrayEquals(mine, driver.getContent("racing/data"));
+    driver.delete("racing");
+    assertEquals(List.of(), keysUnder(prefix + "/"));
   }
 
   /**
@@ -180,7 +253,9 @@ class S3DriverS3Test {
 
     driver.move("up/data", "blobs/b/data", hashed.length);
     assertArrayEquals(hashed, driver.getContent("blobs/b/data"));
-    assertEquals(List.of(prefix + "/blobs/b/data"), keysUnder(prefix + "/"), "the late segment went with the rest");
+    assertEquals(Optional.of((long) hashed.length), other.size("blobs/b/data"));
+    driver.delete("blobs/b");
+    assertEquals(List.of(), keysUnder(prefix + "/"), "the late segment went with the rest");
   }
 
   @Test
@@ -320,6 +395,14 @@ class S3DriverS3Test {
       w.write(ByteBuffer.wrap(content));
       w.commit();
     }
+  }
+
+  /** Where the segments of an appended file start. */
+  private List<Long> segmentOffsets(String path) {
+    String group = s3.headObject(r -> r.bucket(server.bucket()).key(prefix + "/" + path)).metadata()
+        .get(S3Driver.APPENDED);
+    return keysUnder(prefix + "/.appended/" + group + "/").stream().filter(S3Keys::isSegment)
+        .map(S3Keys::offsetOf).toList();
   }
 
   private static Optional<Long> objectSize(String key) {
