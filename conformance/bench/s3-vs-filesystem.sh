@@ -6,9 +6,9 @@
 #   conformance/bench/s3-vs-filesystem.sh [BIG_MIB] [ROUNDS]
 #
 # For each server: one streamed PATCH of a BIG_MIB blob (docker's way), then the PUT that completes it, timed
-# apart: the PUT is the commit step (Berth verifies the digest and makes the blob visible under it; on S3 that is a
-# server-side copy of the upload, as distribution's), then a download to /dev/null and a ranged read of the last
-# MiB. Each round uses a fresh blob. Prints MiB/s and seconds, and the ratio S3/filesystem for Berth.
+# apart: the PUT is the commit step (Berth verifies the digest and makes the blob visible under it, on S3 without
+# copying; distribution copies the upload to its final key), then a download to /dev/null and a ranged read of the
+# last MiB. Each round uses a fresh blob. Prints MiB/s and seconds, and the ratio S3/filesystem for Berth.
 # Needs: ./berth build, `mvn -o test-compile -pl storage` (for S3Proxy), docker-registry, curl, bc. Loopback only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
