@@ -53,7 +53,7 @@ final class UploadPurger {
       String session = uploadsDir + "/" + uuid;
       Optional<Instant> started = startedAt(session);
       if (started.isPresent() && started.get().isBefore(cutoff) && !inUse.test(uuid)) {
-        driver.delete(session);
+        driver.deleteScratch(session);
         purged++;
       }
     }

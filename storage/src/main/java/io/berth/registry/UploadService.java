@@ -56,7 +56,7 @@ public final class UploadService {
   /** Starts a session; returns its id. */
   public String start(RepositoryName repository, DigestAlgorithm algorithm) throws IOException {
     String uuid = UUID.randomUUID().toString();
-    driver.putContent(StoragePaths.uploadStartedAt(repository, uuid),
+    driver.putScratch(StoragePaths.uploadStartedAt(repository, uuid),
         Instant.now().toString().getBytes(StandardCharsets.US_ASCII));
     hashes.put(uuid, new RunningHash(algorithm));
     return uuid;
@@ -126,7 +126,7 @@ public final class UploadService {
       String data = StoragePaths.uploadData(repository, uuid);
       long size = driver.size(data).orElse(-1L);
       if (size < 0) {
-        driver.putContent(data, new byte[0]);
+        driver.putScratch(data, new byte[0]);
         size = 0;
       }
       Digest actual = digestOf(uuid, data, size, expected.algorithm());
@@ -136,12 +136,12 @@ public final class UploadService {
             "upload content has digest " + actual + ", not " + expected);
       }
       if (blobs.contentExists(expected)) {
-        driver.delete(data); // already stored, from this or another repository: keep one copy
+        driver.deleteScratch(data); // already stored, from this or another repository: keep one copy
       } else {
         driver.move(data, StoragePaths.blobData(expected), size); // what was hashed, not what came since
       }
       blobs.link(repository, expected);
-      driver.delete(StoragePaths.upload(repository, uuid));
+      driver.deleteScratch(StoragePaths.upload(repository, uuid));
       hashes.invalidate(uuid);
       return new StoredBlob(expected, size, driver);
     } finally {
@@ -171,7 +171,7 @@ public final class UploadService {
 
   private void cancelQuietly(RepositoryName repository, String uuid) throws IOException {
     hashes.invalidate(uuid);
-    driver.delete(StoragePaths.upload(repository, uuid));
+    driver.deleteScratch(StoragePaths.upload(repository, uuid));
   }
 
   /**
@@ -259,7 +259,7 @@ public final class UploadService {
       return writer.size();
     }
 
-    /** Makes the received bytes durable and ends this append. */
+    /** Makes the received bytes visible (durable once the upload completes) and ends this append. */
     public long commit() throws IOException {
       try {
         writer.commit();

@@ -17,7 +17,8 @@ public interface FileWriter extends AutoCloseable {
   long size();
 
   /**
-   * Makes everything written durable.
+   * Makes everything written visible, to readers and to the next writer; durable once the file is moved (see
+   * {@link StorageDriver#appender}).
    *
    * @throws WriteConflictException when another writer (another process) appended at the same offset first: nothing
    *     this writer wrote since its last commit was kept

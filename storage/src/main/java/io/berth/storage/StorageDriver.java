@@ -12,8 +12,10 @@ import java.util.Optional;
  * them off event-loop threads.
  *
  * <p>The contract every backend keeps (and the shared contract tests check): a path written with
- * {@link #putContent}, a committed {@link FileWriter} or {@link #move} is visible whole or not at all, and
- * once the call returns it survives a crash.
+ * {@link #putContent}, {@link #putScratch}, a committed {@link FileWriter} or {@link #move} is visible whole or not
+ * at all. Once {@link #putContent}, {@link #move} or {@link #delete} returns, it survives a crash. Scratch files and
+ * appended bytes may not (until they are moved): they hold what a client can send again, an upload in progress, and
+ * a disk spared an fsync for each of them is what makes small pushes fast.
  */
 public interface StorageDriver {
 
@@ -23,15 +25,24 @@ public interface StorageDriver {
   /** The whole content of a small file. */
   byte[] getContent(String path) throws IOException, PathNotFoundException;
 
-  /** Writes a small file atomically, replacing what was there. */
+  /** Writes a small file atomically, replacing what was there; durable when it returns. */
   void putContent(String path, byte[] content) throws IOException;
+
+  /**
+   * Writes a small file atomically, as {@link #putContent} does, but a crash may lose it: for state a client can
+   * make again (an upload session).
+   */
+  default void putScratch(String path, byte[] content) throws IOException {
+    putContent(path, content);
+  }
 
   /** Opens a file for reading, positioned at {@code offset}. */
   SeekableByteChannel reader(String path, long offset) throws IOException, PathNotFoundException;
 
   /**
-   * Opens a writer that appends to {@code path} (created if missing). What it writes is durable once
-   * {@link FileWriter#commit} returns.
+   * Opens a writer that appends to {@code path} (created if missing). What it writes is visible once
+   * {@link FileWriter#commit} returns, and durable once the file is moved (or at once, on backends that keep
+   * nothing until commit).
    */
   FileWriter appender(String path) throws IOException;
 
@@ -39,7 +50,8 @@ public interface StorageDriver {
   List<String> list(String directory) throws IOException;
 
   /**
-   * Moves a file atomically, replacing any file at {@code destination}. Parent directories are created.
+   * Moves a file atomically, replacing any file at {@code destination}. Parent directories are created. The
+   * destination is durable when it returns, whether the source was or not.
    *
    * @throws PathNotFoundException when {@code source} does not exist
    */
@@ -62,8 +74,13 @@ public interface StorageDriver {
     move(source, destination);
   }
 
-  /** Deletes a file or a whole directory tree; a missing path is not an error. */
+  /** Deletes a file or a whole directory tree, durably; a missing path is not an error. */
   void delete(String path) throws IOException;
+
+  /** Deletes as {@link #delete} does, but a crash may bring it back: for scratch state. */
+  default void deleteScratch(String path) throws IOException {
+    delete(path);
+  }
 
   /**
    * A URL a client can fetch the file from directly, valid for a while, when the backend offers one and is set to

@@ -56,6 +56,16 @@ public class ForwardingStorageDriver implements StorageDriver {
   }
 
   @Override
+  public void putScratch(String path, byte[] content) throws IOException {
+    delegate.putScratch(path, content);
+  }
+
+  @Override
+  public void deleteScratch(String path) throws IOException {
+    delegate.deleteScratch(path);
+  }
+
+  @Override
   public void delete(String path) throws IOException {
     delegate.delete(path);
   }

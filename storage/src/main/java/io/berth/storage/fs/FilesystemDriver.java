@@ -32,8 +32,10 @@ import java.util.stream.Stream;
 
 /**
  * Keeps files under a root directory. Every replacement is a write to a temporary file in the target's
- * directory, fsync, atomic rename and fsync of the directory: a crash leaves the old file or the new one,
- * never a torn one.
+ * directory and an atomic rename: a crash leaves the old file or the new one, never a torn one. Durable writes
+ * fsync the file before the rename and the directory after it (and each directory they create); scratch writes
+ * and appends skip those fsyncs, and a move fsyncs the file it publishes: one fsync for the data and one for each
+ * directory entry of an acknowledged object, no more.
  */
 public final class FilesystemDriver implements StorageDriver {
   /** Temporary files start with this; {@link #list} hides them. Repository names can't start with '.'. */
@@ -76,8 +78,17 @@ public final class FilesystemDriver implements StorageDriver {
 
   @Override
   public void putContent(String path, byte[] content) throws IOException {
+    put(path, content, true);
+  }
+
+  @Override
+  public void putScratch(String path, byte[] content) throws IOException {
+    put(path, content, false);
+  }
+
+  private void put(String path, byte[] content, boolean durable) throws IOException {
     Path target = resolve(path);
-    Path dir = createDirectories(target.getParent());
+    Path dir = createDirectories(target.getParent(), durable);
     Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -85,13 +96,17 @@ public final class FilesystemDriver implements StorageDriver {
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
-        ch.force(true);
+        if (durable) {
+          ch.force(false); // the size is in the data fdatasync flushes; the name is the directory's fsync
+        }
       }
       atomicMove(temp, target);
     } finally {
       Files.deleteIfExists(temp);
     }
-    fsyncDirectory(dir);
+    if (durable) {
+      fsyncDirectory(dir);
+    }
   }
 
   @Override
@@ -123,17 +138,10 @@ public final class FilesystemDriver implements StorageDriver {
   @Override
   public FileWriter appender(String path) throws IOException {
     Path target = resolve(path);
-    Path dir = target.getParent();
-    boolean created = !Files.exists(target);
-    createDirectories(dir);
+    createDirectories(target.getParent(), false);
     FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     ch.position(ch.size());
-    if (created) {
-      // Made durable now, not at this writer's commit: a writer that ends without committing (a client gone)
-      // must not leave a file that a later writer's commit trusts to exist after a crash.
-      fsyncDirectory(dir);
-    }
-    return new Appender(ch);
+    return new Appender(target, ch);
   }
 
   @Override
@@ -155,16 +163,23 @@ public final class FilesystemDriver implements StorageDriver {
     if (!Files.exists(from)) {
       throw new PathNotFoundException(source);
     }
-    createDirectories(to.getParent());
+    createDirectories(to.getParent(), true);
+    fdatasync(from); // at once if it was written durably; else what an upload's appends left unflushed
     atomicMove(from, to);
-    fsyncDirectory(to.getParent());
-    if (!from.getParent().equals(to.getParent())) {
-      fsyncDirectory(from.getParent());
-    }
+    fsyncDirectory(to.getParent()); // the source's directory forgetting it need not be durable
   }
 
   @Override
   public void delete(String path) throws IOException {
+    delete(path, true);
+  }
+
+  @Override
+  public void deleteScratch(String path) throws IOException {
+    delete(path, false);
+  }
+
+  private void delete(String path, boolean durable) throws IOException {
     Path target = resolve(path);
     if (!Files.exists(target)) {
       return;
@@ -195,7 +210,7 @@ public final class FilesystemDriver implements StorageDriver {
       }
     });
     Path parent = target.getParent();
-    if (parent != null && Files.exists(parent)) {
+    if (durable && parent != null && Files.exists(parent)) {
       fsyncDirectory(parent);
     }
   }
@@ -206,17 +221,20 @@ public final class FilesystemDriver implements StorageDriver {
   }
 
   /**
-   * Creates missing directories durably: each new directory's entry in its parent is fsynced, so a file renamed
-   * into it can't be lost with a directory the crash forgot.
+   * Creates missing directories; durably, each new directory's entry in its parent fsynced, so a file renamed
+   * into it can't be lost with a directory the crash forgot. A directory another writer created without fsync (an
+   * upload's, for scratch files) is never where a durable file goes: those have directories of their own.
    */
-  private Path createDirectories(Path dir) throws IOException {
+  private Path createDirectories(Path dir, boolean durable) throws IOException {
     if (Files.isDirectory(dir)) {
       return dir;
     }
-    createDirectories(dir.getParent());
+    createDirectories(dir.getParent(), durable);
     try {
       Files.createDirectory(dir);
-      fsyncDirectory(dir.getParent());
+      if (durable) {
+        fsyncDirectory(dir.getParent());
+      }
     } catch (java.nio.file.FileAlreadyExistsException raced) {
       // made by a concurrent writer, which fsyncs it
     }
@@ -262,6 +280,13 @@ public final class FilesystemDriver implements StorageDriver {
     }
   }
 
+  /** Makes a file's bytes durable, whoever wrote them (fsync works on any descriptor of the file). */
+  private static void fdatasync(Path file) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ch.force(false);
+    }
+  }
+
   /** Makes a rename or a new entry in {@code dir} durable (POSIX needs an fsync of the directory). */
   static void fsyncDirectory(Path dir) throws IOException {
     try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
@@ -275,19 +300,24 @@ public final class FilesystemDriver implements StorageDriver {
   }
 
   /**
-   * Appends to one file. Every {@link #FLUSH_EVERY} bytes it starts flushing what it wrote in the background, so
-   * a large upload reaches the disk while it is still arriving and {@link #commit} has little left to wait for.
+   * Appends to one file. Every {@link #FLUSH_EVERY} bytes, and at each commit, it starts flushing what was
+   * written in the background, so a large upload reaches the disk while it is still arriving (in one body or in
+   * many chunks) and the move that publishes it has little left to wait for. Nothing waits for those flushes: a
+   * flush has a descriptor of its own, so the writer closes at once, and the move's fdatasync is what durability
+   * rests on.
    */
   private static final class Appender implements FileWriter {
     private static final long FLUSH_EVERY = 32L << 20;
     private static final Executor FLUSHER = Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("berth-flush-", 0).factory());
 
+    private final Path file;
     private final FileChannel channel;
     private long unflushed;
     private CompletableFuture<Void> flushing = CompletableFuture.completedFuture(null);
 
-    Appender(FileChannel channel) {
+    Appender(Path file, FileChannel channel) {
+      this.file = file;
       this.channel = channel;
     }
 
@@ -296,17 +326,21 @@ public final class FilesystemDriver implements StorageDriver {
       while (src.hasRemaining()) {
         unflushed += channel.write(src);
       }
-      if (unflushed >= FLUSH_EVERY && flushing.isDone()) {
-        unflushed = 0;
-        flushing = CompletableFuture.runAsync(this::flushQuietly, FLUSHER);
+      if (unflushed >= FLUSH_EVERY) {
+        flushInBackground();
       }
     }
 
-    private void flushQuietly() {
-      try {
-        channel.force(false);
-      } catch (IOException e) {
-        // an early flush only saves time; commit() flushes again and reports failures
+    private void flushInBackground() {
+      if (flushing.isDone()) { // else the running one will take most of it, and the move the rest
+        unflushed = 0;
+        flushing = CompletableFuture.runAsync(() -> {
+          try {
+            fdatasync(file);
+          } catch (IOException e) {
+            // an early flush only saves time; the move flushes again and reports failures
+          }
+        }, FLUSHER);
       }
     }
 
@@ -320,14 +354,14 @@ public final class FilesystemDriver implements StorageDriver {
     }
 
     @Override
-    public void commit() throws IOException {
-      flushing.join();
-      channel.force(false);
+    public void commit() {
+      if (unflushed > 0) {
+        flushInBackground();
+      }
     }
 
     @Override
     public void close() throws IOException {
-      flushing.join();
       channel.close();
     }
   }
