@@ -19,7 +19,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -39,6 +44,10 @@ public final class UploadService {
   private static final Pattern UUID_PATTERN = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
   private static final Duration BUSY_WAIT = Duration.ofSeconds(2);
+  /** Batches this large are hashed on a thread of their own while they are written. */
+  private static final long HASH_APART = 256 << 10;
+  private static final ExecutorService HASHERS =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("berth-hash-", 0).factory());
 
   private final StorageDriver driver;
   private final BlobStore blobs;
@@ -242,15 +251,53 @@ public final class UploadService {
     }
 
     public void write(ByteBuffer chunk) throws IOException {
-      ByteBuffer forHash = chunk.duplicate();
+      write(List.of(chunk));
+    }
+
+    /**
+     * Writes chunks in order. Of a large batch, the hash is computed on another thread while storage writes: the
+     * two take about as long each, so an upload goes at the pace of the slower, not of both in turn.
+     */
+    public void write(List<ByteBuffer> chunks) throws IOException {
+      RunningHash running = hash;
+      List<ByteBuffer> forHash = chunks.stream().map(ByteBuffer::duplicate).toList();
+      long bytes = forHash.stream().mapToLong(ByteBuffer::remaining).sum();
+      Future<?> hashing = running != null && bytes >= HASH_APART
+          ? HASHERS.submit(() -> forHash.forEach(running::update))
+          : null;
       try {
-        writer.write(chunk);
+        for (ByteBuffer chunk : chunks) {
+          writer.write(chunk);
+        }
       } catch (IOException e) {
+        awaitQuietly(hashing);
         dropHash();
         throw e;
       }
-      if (hash != null) {
-        hash.update(forHash);
+      if (hashing != null) {
+        awaitQuietly(hashing); // the buffers are released once this returns
+      } else if (running != null) {
+        forHash.forEach(running::update);
+      }
+    }
+
+    private static void awaitQuietly(Future<?> hashing) {
+      if (hashing == null) {
+        return;
+      }
+      boolean interrupted = false;
+      while (true) {
+        try {
+          hashing.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("hashing failed", e.getCause());
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
 

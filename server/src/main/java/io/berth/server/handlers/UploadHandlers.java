@@ -19,6 +19,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -193,9 +196,16 @@ public final class UploadHandlers {
 
     @Override
     public void onContent(ByteBuf content) throws IOException {
-      for (ByteBuffer b : content.nioBuffers()) {
-        appender.write(b);
+      onContent(List.of(content));
+    }
+
+    @Override
+    public void onContent(List<ByteBuf> batch) throws IOException {
+      List<ByteBuffer> buffers = new ArrayList<>(batch.size());
+      for (ByteBuf content : batch) {
+        buffers.addAll(Arrays.asList(content.nioBuffers()));
       }
+      appender.write(buffers);
     }
 
     @Override

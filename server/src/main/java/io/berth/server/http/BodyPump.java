@@ -1,6 +1,7 @@
 package io.berth.server.http;
 
 import io.berth.oci.ErrorCode;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -153,10 +154,14 @@ final class BodyPump {
       Response response = null;
       Throwable failure = null;
       try {
+        List<ByteBuf> readable = new ArrayList<>(batch.size());
         for (HttpContent c : batch) {
           if (c.content().isReadable()) {
-            handler.onContent(c.content());
+            readable.add(c.content());
           }
+        }
+        if (!readable.isEmpty()) {
+          handler.onContent(readable);
         }
         if (last) {
           response = handler.end();
