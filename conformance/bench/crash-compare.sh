@@ -55,7 +55,7 @@ start_server() {
   BASE=http://127.0.0.1:$port
   if [ "$who" = berth ]; then
     BERTH_HTTP_ADDR=127.0.0.1:$port BERTH_STORAGE_FILESYSTEM_ROOT=$WORK/$who/data BERTH_LOG_LEVEL=warn \
-      "$JAVA" -Xmx256m -jar "$JAR" >>"$WORK/$who/server.log" 2>&1 &
+      "$JAVA" -Xmx128m -jar "$JAR" >>"$WORK/$who/server.log" 2>&1 &
   else
     cat >"$WORK/$who/config.yml" <<YML
 version: 0.1

@@ -40,7 +40,7 @@ DIST_PORT=55013
 start_berth() { # PORT LOG [VAR=VALUE...]
   local port=$1 log=$2; shift 2
   env -u BERTH_JAVA_OPTS BERTH_HTTP_ADDR=127.0.0.1:$port BERTH_LOG_LEVEL=warn "$@" \
-    "$JAVA" ${BERTH_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -Xmx256m} -jar "$JAR" >"$log" 2>&1 &
+    "$JAVA" ${BERTH_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -Xmx128m} -jar "$JAR" >"$log" 2>&1 &
   PIDS+=($!)
 }
 start_berth $FS_PORT "$WORK/berth-fs.log" BERTH_STORAGE_FILESYSTEM_ROOT="$WORK/fs-data"

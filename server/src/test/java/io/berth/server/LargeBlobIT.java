@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The packaged server ({@code server/target/berth.jar}, in its own JVM with {@code -Xmx256m}) takes a 2 GiB blob in
+ * The packaged server ({@code server/target/berth.jar}, in its own JVM with {@code -Xmx128m}) takes a 2 GiB blob in
  * one chunked PATCH and gives it back intact, and is still alive afterwards. The blob is generated on the fly and
  * hashed as it is generated; neither side may hold it in memory. Runs in failsafe's integration-test phase.
  */
@@ -36,7 +36,7 @@ class LargeBlobIT {
 
   @BeforeEach
   void startServerJvm() throws Exception {
-    berth = BerthJvm.start(List.of("-Xmx256m"),
+    berth = BerthJvm.start(List.of("-Xmx128m"),
         Map.of("BERTH_STORAGE_FILESYSTEM_ROOT", temp.resolve("data").toString()));
     http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.berth.server.LargeBlobIT.GeneratedStream;
 import io.berth.storage.s3.S3ProxyServer;
+import io.berth.storage.s3.SegmentGroups;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -32,7 +33,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
  * {@link LargeBlobIT} on the S3 backend: the packaged server in its own JVM with the options {@code ./berth run} gives
- * it ({@code -XX:+UseSerialGC -Xms16m -Xmx256m}), storing into an S3Proxy that runs in this JVM (objects as files),
+ * it ({@code -XX:+UseSerialGC -Xms16m -Xmx128m}), storing into an S3Proxy that runs in this JVM (objects as files),
  * with its default parts of 16 MiB. A 2 GiB blob goes up as one streamed PATCH without a length, as docker sends a
  * layer, then a PUT with its digest; it comes back whole and as a range of its last MiB, and the bucket holds it as
  * one object, with nothing of the upload left. Each step is timed and printed, with the server's resident memory
@@ -69,7 +70,7 @@ class S3LargeBlobIT {
     s3 = S3ProxyServer.start("large");
     bucket = s3.client();
     // The JVM options `./berth run` uses: the serial collector, a heap that starts small and may grow to 256 MiB.
-    berth = BerthJvm.start(List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx256m"), Map.of(
+    berth = BerthJvm.start(List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m"), Map.of(
         "BERTH_STORAGE_BACKEND", "s3",
         "BERTH_STORAGE_S3_BUCKET", s3.bucket(),
         "BERTH_STORAGE_S3_PREFIX", PREFIX,
@@ -142,23 +143,28 @@ class S3LargeBlobIT {
     HttpResponse<String> put = http.send(HttpRequest.newBuilder(uri(location + "?digest=" + digest))
         .PUT(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofMinutes(15)).build(),
         HttpResponse.BodyHandlers.ofString());
-    record("PUT ?digest (commit: digest check, server-side copy to the blob's key, cleanup)",
+    record("PUT ?digest (commit: digest check, the blob named over the upload's segments, cleanup)",
         System.nanoTime() - started);
     assertEquals(201, put.statusCode(), put::body);
     assertEquals(digest, put.headers().firstValue("Docker-Content-Digest").orElse(null));
 
-    // Behind the server: the blob is one object under the prefix, and nothing of the upload is left.
+    // Behind the server: the blob's object names the segments the upload wrote (nothing was copied), which are
+    // owned by the blob now; nothing else of the upload is left.
     String hex = digest.substring("sha256:".length());
-    HeadObjectResponse stored = bucket.headObject(r -> r.bucket(s3.bucket())
-        .key(PREFIX + "/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data"));
-    assertEquals(SIZE, stored.contentLength());
+    String data = PREFIX + "/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data";
+    HeadObjectResponse stored = bucket.headObject(r -> r.bucket(s3.bucket()).key(data));
+    assertEquals(0, stored.contentLength());
+    assertEquals(String.valueOf(SIZE), stored.metadata().get("berth-size"));
     List<String> keys = new ArrayList<>();
     bucket.listObjectsV2Paginator(r -> r.bucket(s3.bucket())).contents().stream().map(S3Object::key)
+        .filter(k -> !k.startsWith(PREFIX + "/.appended/"))
         .forEach(keys::add);
     // (and the catalog's stamp, which tells other instances a repository was created)
-    assertEquals(List.of(PREFIX + "/blobs/sha256/" + hex.substring(0, 2) + "/" + hex + "/data",
-        PREFIX + "/repositories/_catalogstamp",
+    assertEquals(List.of(data, PREFIX + "/repositories/_catalogstamp",
         PREFIX + "/repositories/" + REPO + "/_layers/sha256/" + hex + "/link"), keys, "the bucket holds");
+    assertEquals(List.of(), SegmentGroups.unowned(bucket, s3.bucket(), PREFIX));
+    assertEquals(SIZE, SegmentGroups.all(bucket, s3.bucket(), PREFIX).stream().filter(k -> !k.endsWith("/owner"))
+        .mapToLong(k -> bucket.headObject(r -> r.bucket(s3.bucket()).key(k)).contentLength()).sum());
     assertEquals(List.of(), bucket.listMultipartUploads(r -> r.bucket(s3.bucket())).uploads());
 
     started = System.nanoTime();
@@ -199,7 +205,7 @@ class S3LargeBlobIT {
     report.put("peak RSS of the server (VmHWM)", (peak >> 20) + " MiB (sampled every 100 ms: "
         + (sampledPeak.get() >> 20) + " MiB; bound " + (RSS_BOUND >> 20) + " MiB)");
     StringBuilder printed =
-        new StringBuilder("S3 backend, 2 GiB blob, server with -XX:+UseSerialGC -Xms16m -Xmx256m:\n");
+        new StringBuilder("S3 backend, 2 GiB blob, server with -XX:+UseSerialGC -Xms16m -Xmx128m:\n");
     report.forEach((step, value) -> printed.append(String.format("  %-90s %s%n", step, value)));
     System.out.print(printed);
     assertTrue(peak < RSS_BOUND, "the server's resident set peaked at " + (peak >> 20) + " MiB\n" + printed);
