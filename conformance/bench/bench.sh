@@ -14,7 +14,7 @@
 #   4. SMALL_COUNT pushes of 4 KiB blobs (POST + PUT) at concurrency 16, blobs/s
 #   5. each server's peak resident memory and CPU seconds during each phase (/proc)
 #   6. time from process start to the first 200 on /v2/ (median of 5 starts)
-# Environment: LOAD_SECONDS (10), SMALL_COUNT (2000), BERTH_JAVA_OPTS (-XX:+UseSerialGC -Xms16m -Xmx128m).
+# Environment: LOAD_SECONDS (10), SMALL_COUNT (2000), BERTH_JAVA_OPTS (those of ./berth run: -Xmx128m, CDS).
 # Needs: ./berth build, docker-registry, curl, hey. Uses only 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +22,6 @@ ROUNDS=${1:-3}
 BIG_MIB=${2:-512}
 LOAD_SECONDS=${LOAD_SECONDS:-10}
 SMALL_COUNT=${SMALL_COUNT:-2000}
-JAVA_OPTS=${BERTH_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -Xmx128m}
 JAR=server/target/berth.jar
 [ -f "$JAR" ] || { echo "build first: ./berth build" >&2; exit 1; }
 for tool in docker-registry curl hey; do
@@ -30,8 +29,10 @@ for tool in docker-registry curl hey; do
 done
 JAVA=$(./berth java-home)/bin/java
 BENCH=conformance/bench
-
 WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/berth-bench.XXXXXX")
+# As ./berth run starts it: the archive is made at the first start's exit, and the other starts use it.
+JAVA_OPTS=${BERTH_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -Xmx128m -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$WORK/berth.jsa}
+
 declare -A PID PORT
 PORT[berth]=55101
 PORT[dist]=55102
