@@ -22,7 +22,12 @@ JAVA=$(./berth java-home 2>/dev/null || true)/bin/java
 
 WORK=$(mktemp -d /tmp/berth-s3bench.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+# S3Proxy runs in a subshell (fed by sleep): kill the subshell's children too, or they outlive the script and hold
+# its stdout open (a `| tail` after it would wait for ever).
+cleanup() {
+  for p in "${PIDS[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true; rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 JAVA_HOME=$(dirname "$(dirname "$JAVA")") mvn -B -q -o dependency:build-classpath -pl storage \

@@ -2,7 +2,6 @@ package io.berth.server.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.stream.ChunkedInput;
 import io.netty.handler.stream.ChunkedWriteHandler;
@@ -12,14 +11,16 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Streams {@code length} bytes of a storage channel that may block (a remote object store) without blocking the
  * event loop: a storage thread reads ahead into a few chunks, and {@link ChunkedWriteHandler} takes them only
  * while the connection is writable. When it finds none ready, {@link #readChunk} answers null and the reader
- * resumes the transfer once one is. Memory is bounded by {@link #AHEAD} chunks per response.
+ * resumes the transfer once one is; only then, as waking the event loop for every chunk costs more than the
+ * chunk's copy. Chunks are read straight into direct buffers of the response's own {@link ChunkBuffers}, which
+ * Netty writes as they are, so memory is bounded by {@link #AHEAD} chunks per response, chunks ready or being
+ * written alike.
  */
 final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
   static final int CHUNK_SIZE = 256 * 1024;
@@ -27,23 +28,26 @@ final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
 
   private final ReadableByteChannel source;
   private final long length;
+  private final ChunkBuffers buffers;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition taken = lock.newCondition();
   private final ArrayDeque<ByteBuf> ready = new ArrayDeque<>();
   private long read;
   private long sent;
+  /** readChunk found no chunk ready: the next one must resume the transfer. */
+  private boolean starved;
   private boolean closed;
   private IOException failure;
 
-  private PrefetchingChunkedInput(ReadableByteChannel source, long length) {
+  private PrefetchingChunkedInput(ReadableByteChannel source, long length, ByteBufAllocator allocator) {
     this.source = source;
     this.length = length;
+    this.buffers = new ChunkBuffers(allocator, (int) Math.min(CHUNK_SIZE, Math.max(length, 1)), AHEAD);
   }
 
   /** Starts reading ahead on {@code storage}; the caller then writes the input to {@code ctx}. */
   static PrefetchingChunkedInput start(ReadableByteChannel source, long length, ChannelHandlerContext ctx,
       Executor storage) {
-    PrefetchingChunkedInput input = new PrefetchingChunkedInput(source, length);
+    PrefetchingChunkedInput input = new PrefetchingChunkedInput(source, length, ctx.alloc());
     storage.execute(() -> input.readAhead(ctx));
     return input;
   }
@@ -51,30 +55,21 @@ final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
   private void readAhead(ChannelHandlerContext ctx) {
     try {
       while (read < length) {
-        lock.lock();
-        try {
-          while (ready.size() >= AHEAD && !closed) {
-            // Bounded, as a backstop: the write watchdog closes a stalled response, which closes this input.
-            if (!taken.await(5, java.util.concurrent.TimeUnit.MINUTES)) {
-              throw new IOException("nobody took the blob's next chunk for 5 minutes");
-            }
-          }
-          if (closed) {
-            return;
-          }
-        } finally {
-          lock.unlock();
+        ByteBuf buffer = buffers.take(); // waits while every buffer is ahead or being written: the backpressure
+        if (buffer == null) {
+          return; // closed
         }
         int size = (int) Math.min(CHUNK_SIZE, length - read);
-        ByteBuffer chunk = ByteBuffer.allocate(size);
-        while (chunk.hasRemaining()) {
-          if (source.read(chunk) < 0) {
-            throw new EOFException("blob ended " + (length - read - chunk.position()) + " bytes early");
-          }
+        try {
+          fill(buffer, size);
+        } catch (Throwable e) {
+          buffers.giveBack(buffer);
+          throw e;
         }
         read += size;
-        offer(Unpooled.wrappedBuffer(chunk.flip()));
-        resume(ctx);
+        if (offer(buffers.lend(buffer, size))) {
+          resume(ctx);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -86,14 +81,27 @@ final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
     }
   }
 
-  private void offer(ByteBuf chunk) {
+  private void fill(ByteBuf buffer, int size) throws IOException {
+    ByteBuffer chunk = buffer.nioBuffer(0, size);
+    while (chunk.hasRemaining()) {
+      if (source.read(chunk) < 0) {
+        throw new EOFException("blob ended " + (length - read - chunk.position()) + " bytes early");
+      }
+    }
+  }
+
+  /** Queues the chunk; true when the writer is waiting for it. */
+  private boolean offer(ByteBuf chunk) {
     lock.lock();
     try {
       if (closed) {
         chunk.release();
-      } else {
-        ready.add(chunk);
+        return false;
       }
+      ready.add(chunk);
+      boolean wake = starved;
+      starved = false;
+      return wake;
     } finally {
       lock.unlock();
     }
@@ -145,7 +153,8 @@ final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
       ByteBuf chunk = ready.poll();
       if (chunk != null) {
         sent += chunk.readableBytes();
-        taken.signal();
+      } else {
+        starved = true;
       }
       return chunk;
     } finally {
@@ -172,10 +181,10 @@ final class PrefetchingChunkedInput implements ChunkedInput<ByteBuf> {
       while ((chunk = ready.poll()) != null) {
         chunk.release();
       }
-      taken.signal();
     } finally {
       lock.unlock();
     }
+    buffers.close();
   }
 
   private void closeSource() {

@@ -25,6 +25,9 @@ final class S3ReadChannel implements SeekableByteChannel {
     }
   }
 
+  /** Large enough that a read is one socket read of what has arrived, not one per few KiB. */
+  private static final int SCRATCH_SIZE = 64 * 1024;
+
   private final S3Client client;
   private final String bucket;
   private final List<Piece> pieces;
@@ -33,6 +36,8 @@ final class S3ReadChannel implements SeekableByteChannel {
   private ResponseInputStream<GetObjectResponse> stream;
   /** Bytes the open stream has left. */
   private long streamRemaining;
+  /** Where reads into a direct buffer land first (an InputStream reads into arrays only); made on first use. */
+  private byte[] scratch;
   private boolean open = true;
 
   S3ReadChannel(S3Client client, String bucket, List<Piece> pieces, long position) {
@@ -76,7 +81,7 @@ final class S3ReadChannel implements SeekableByteChannel {
     return n;
   }
 
-  private static int readInto(InputStream in, ByteBuffer dst, int want) throws IOException {
+  private int readInto(InputStream in, ByteBuffer dst, int want) throws IOException {
     if (dst.hasArray()) {
       int n = in.read(dst.array(), dst.arrayOffset() + dst.position(), want);
       if (n > 0) {
@@ -84,10 +89,12 @@ final class S3ReadChannel implements SeekableByteChannel {
       }
       return n;
     }
-    byte[] chunk = new byte[Math.min(want, 64 * 1024)];
-    int n = in.read(chunk);
+    if (scratch == null) {
+      scratch = new byte[SCRATCH_SIZE];
+    }
+    int n = in.read(scratch, 0, Math.min(want, SCRATCH_SIZE));
     if (n > 0) {
-      dst.put(chunk, 0, n);
+      dst.put(scratch, 0, n);
     }
     return n;
   }
