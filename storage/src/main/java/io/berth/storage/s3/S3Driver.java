@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -39,7 +40,10 @@ import software.amazon.awssdk.services.s3.presigner.model.GetObjectPresignReques
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsRequest;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
@@ -61,6 +65,9 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   /** Metadata of a file moved from an appended one: the group its bytes are in, and how many ({@link #SIZE}). */
   static final String SEGMENTS = "berth-segments";
   static final String SIZE = "berth-size";
+  /** Metadata of a moved file: the lengths of its segments, comma-separated, when they fit in {@link #MAX_LENGTHS}. */
+  static final String LENGTHS = "berth-lengths";
+  static final int MAX_LENGTHS = 1536;
   /** The largest object one CopyObject may copy. */
   static final long MAX_COPY = 5L << 30;
   /**
@@ -193,10 +200,78 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     }
   }
 
+  /**
+   * Sends the GET of the file's object (ranged from {@code offset}) at once, without a HEAD first. A moved file's
+   * (empty) object lists its segments in its metadata, so a blob download is two requests to S3: that list, and the
+   * bytes (three for a range: S3 first refuses the range of an empty object).
+   */
   @Override
   public SeekableByteChannel reader(String path, long offset) throws IOException {
-    HeadObjectResponse head = head(keys.file(path)).orElseThrow(() -> new PathNotFoundException(path));
-    return new S3ReadChannel(client, bucket, pieces(path, head), offset);
+    String key = keys.file(path);
+    ResponseInputStream<GetObjectResponse> object = get(path, offset);
+    if (object == null) { // 416: the range starts at or past the end, or the object is a (short) list of segments
+      object = get(path, 0);
+    }
+    Map<String, String> metadata = object.response().metadata();
+    if (metadata.containsKey(SEGMENTS)) {
+      object.abort();
+      return new S3ReadChannel(client, bucket, moved(path, metadata), offset);
+    }
+    if (metadata.containsKey(APPENDED)) {
+      object.abort();
+      return new S3ReadChannel(client, bucket, segments(metadata.get(APPENDED)), offset);
+    }
+    String range = object.response().contentRange(); // "bytes 5-9/10" when ranged
+    long size = range == null ? object.response().contentLength()
+        : Long.parseLong(range.substring(range.lastIndexOf('/') + 1));
+    return new S3ReadChannel(client, bucket, new S3ReadChannel.Piece(key, 0, size), offset, object);
+  }
+
+  /** A GET of a file's object from {@code offset}; null when S3 answers that the range is not satisfiable. */
+  private ResponseInputStream<GetObjectResponse> get(String path, long offset) throws IOException {
+    String key = keys.file(path);
+    try {
+      return client.getObject(b -> b.bucket(bucket).key(key).range(offset > 0 ? "bytes=" + offset + "-" : null));
+    } catch (RuntimeException e) {
+      if (S3Failures.notFound(e)) {
+        throw new PathNotFoundException(path);
+      }
+      if (offset > 0 && e instanceof S3Exception s3 && s3.statusCode() == 416) {
+        return null;
+      }
+      throw S3Failures.io("GET " + path, e);
+    }
+  }
+
+  /**
+   * The segments of a moved file, from its object's metadata: the lengths of its segments, in order, when they fit
+   * there (S3 takes 2 KB of metadata: about 150 segments); else listed.
+   */
+  private List<S3ReadChannel.Piece> moved(String path, Map<String, String> metadata) throws IOException {
+    String group = metadata.get(SEGMENTS);
+    long size = Long.parseLong(metadata.get(SIZE));
+    List<S3ReadChannel.Piece> pieces;
+    if (metadata.containsKey(LENGTHS)) {
+      pieces = new ArrayList<>();
+      long start = 0;
+      for (String length : metadata.get(LENGTHS).split(",")) {
+        pieces.add(new S3ReadChannel.Piece(keys.segment(group, start), start, Long.parseLong(length)));
+        start += Long.parseLong(length);
+      }
+    } else {
+      pieces = segments(group);
+    }
+    return firstBytes(pieces, size).orElseThrow(() -> new IOException(
+        "S3 " + path + " is damaged: the segments of its " + size + " bytes are not all there"));
+  }
+
+  /** The metadata of a moved file's object. */
+  private static Map<String, String> movedMetadata(String group, List<S3ReadChannel.Piece> pieces) {
+    String lengths = pieces.stream().map(p -> Long.toString(p.length())).collect(Collectors.joining(","));
+    String size = Long.toString(end(pieces));
+    return lengths.length() <= MAX_LENGTHS
+        ? Map.of(SEGMENTS, group, SIZE, size, LENGTHS, lengths)
+        : Map.of(SEGMENTS, group, SIZE, size);
   }
 
   /** Where a file's bytes are: its own object, or segments. */
@@ -206,9 +281,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
       return segments(metadata.get(APPENDED));
     }
     if (metadata.containsKey(SEGMENTS)) {
-      long size = Long.parseLong(metadata.get(SIZE));
-      return firstBytes(segments(metadata.get(SEGMENTS)), size).orElseThrow(() -> new IOException(
-          "S3 " + path + " is damaged: the segments of its " + size + " bytes are not all there"));
+      return moved(path, metadata);
     }
     return List.of(new S3ReadChannel.Piece(keys.file(path), 0, head.contentLength()));
   }
@@ -319,7 +392,7 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     boolean handedOver = group.isPresent() && !pieces.isEmpty();
     if (handedOver) {
       put(keys.owner(group.get()), destination.getBytes(StandardCharsets.UTF_8), Map.of());
-      put(to, new byte[0], Map.of(SEGMENTS, group.get(), SIZE, Long.toString(end(pieces))));
+      put(to, new byte[0], movedMetadata(group.get(), pieces));
     } else if (group.isPresent()) {
       putContent(destination, new byte[0]);
     } else {

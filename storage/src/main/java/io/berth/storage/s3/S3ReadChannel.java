@@ -48,6 +48,18 @@ final class S3ReadChannel implements SeekableByteChannel {
     this.position = position;
   }
 
+  /** Reads one whole object, from a GET already answered from {@code position} on. */
+  S3ReadChannel(S3Client client, String bucket, Piece object, long position,
+      ResponseInputStream<GetObjectResponse> opened) {
+    this(client, bucket, List.of(object), position);
+    if (position < size) {
+      this.stream = opened;
+      this.streamRemaining = size - position;
+    } else {
+      opened.abort();
+    }
+  }
+
   @Override
   public int read(ByteBuffer dst) throws IOException {
     if (!open) {

@@ -135,6 +135,45 @@ class S3DriverS3Test {
     assertEquals(List.of(), keysUnder(prefix + "/"), "the destination took its segments with it");
   }
 
+  /**
+   * A moved file's object lists its segments' lengths in its metadata, so a read needs no listing; a file of more
+   * segments than the metadata can hold is listed instead.
+   */
+  @Test
+  void aMovedFileListsItsSegmentsOrIsListedWhenThereAreTooMany() throws Exception {
+    byte[] few = random(33, 3000);
+    try (FileWriter w = driver.appender("up/few")) {
+      for (int i = 0; i < 3; i++) {
+        w.write(ByteBuffer.wrap(few, i * 1000, 1000));
+        w.commit();
+      }
+    }
+    driver.move("up/few", "few");
+    assertEquals("1000,1000,1000", s3.headObject(r -> r.bucket(server.bucket()).key(prefix + "/few")).metadata()
+        .get(S3Driver.LENGTHS));
+    assertArrayEquals(few, driver.getContent("few"));
+
+    int count = S3Driver.MAX_LENGTHS / 2 + 1; // "1," each: one more than fits
+    byte[] many = random(34, count);
+    try (FileWriter w = driver.appender("up/many")) {
+      for (int i = 0; i < count; i++) {
+        w.write(ByteBuffer.wrap(many, i, 1));
+        w.commit();
+      }
+    }
+    driver.move("up/many", "many");
+    assertEquals(null, s3.headObject(r -> r.bucket(server.bucket()).key(prefix + "/many")).metadata()
+        .get(S3Driver.LENGTHS));
+    assertArrayEquals(many, driver.getContent("many"));
+    try (SeekableByteChannel ch = driver.reader("many", count - 10)) {
+      ByteBuffer tail = ByteBuffer.allocate(20);
+      while (ch.read(tail) >= 0) {
+        // to the end
+      }
+      assertArrayEquals(Arrays.copyOfRange(many, count - 10, count), Arrays.copyOf(tail.array(), tail.position()));
+    }
+  }
+
   /** A moved file moves on, replaced files give their segments up, and a path used again starts afresh. */
   @Test
   void movedFilesMoveOnAndReplacedOnesLeaveNothing() throws Exception {
