@@ -213,18 +213,26 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
       object = get(path, 0);
     }
     Map<String, String> metadata = object.response().metadata();
-    if (metadata.containsKey(SEGMENTS)) {
-      object.abort();
-      return new S3ReadChannel(client, bucket, moved(path, metadata), offset);
-    }
-    if (metadata.containsKey(APPENDED)) {
-      object.abort();
-      return new S3ReadChannel(client, bucket, segments(metadata.get(APPENDED)), offset);
+    if (metadata.containsKey(SEGMENTS) || metadata.containsKey(APPENDED)) {
+      closeEmpty(object);
+      return new S3ReadChannel(client, bucket, metadata.containsKey(SEGMENTS) ? moved(path, metadata)
+          : segments(metadata.get(APPENDED)), offset);
     }
     String range = object.response().contentRange(); // "bytes 5-9/10" when ranged
     long size = range == null ? object.response().contentLength()
         : Long.parseLong(range.substring(range.lastIndexOf('/') + 1));
     return new S3ReadChannel(client, bucket, new S3ReadChannel.Piece(key, 0, size), offset, object);
+  }
+
+  /** Closes the GET of an object that names a group: read to its (empty) end, its connection goes on serving. */
+  private static void closeEmpty(ResponseInputStream<GetObjectResponse> object) {
+    try (object) {
+      if (object.readNBytes(1).length > 0) {
+        object.abort(); // not empty after all (not ours): don't read it through
+      }
+    } catch (IOException | RuntimeException e) {
+      object.abort();
+    }
   }
 
   /** A GET of a file's object from {@code offset}; null when S3 answers that the range is not satisfiable. */
