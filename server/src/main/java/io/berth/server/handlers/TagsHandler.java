@@ -25,10 +25,10 @@ public final class TagsHandler {
     RepositoryName name = exchange.repository();
     Integer n = exchange.intParam("n", ErrorCode.PAGINATION_NUMBER_INVALID);
     String last = exchange.param("last");
-    if (!registry.repositoryExists(name)) {
+    List<String> tags = registry.tags().list(name);
+    if (tags.isEmpty() && !registry.repositoryExists(name)) { // tags are only in a repository: one listing spared
       throw new RegistryException(ErrorCode.NAME_UNKNOWN, "repository name not known to registry: " + name);
     }
-    List<String> tags = registry.tags().list(name);
     Page page = Page.of(tags, last, n);
     ObjectNode body = Json.object();
     body.put("name", name.value());
