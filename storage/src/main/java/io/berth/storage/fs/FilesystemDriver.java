@@ -20,6 +20,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -88,7 +89,8 @@ public final class FilesystemDriver implements StorageDriver {
 
   private void put(String path, byte[] content, boolean durable) throws IOException {
     Path target = resolve(path);
-    Path dir = createDirectories(target.getParent(), durable);
+    Path dir = target.getParent();
+    List<Path> toSync = durable ? createDirectories(dir) : createScratchDirectory(dir);
     Path temp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -105,7 +107,8 @@ public final class FilesystemDriver implements StorageDriver {
       Files.deleteIfExists(temp);
     }
     if (durable) {
-      fsyncDirectory(dir);
+      toSync.add(dir);
+      fsyncDirectories(toSync);
     }
   }
 
@@ -138,7 +141,7 @@ public final class FilesystemDriver implements StorageDriver {
   @Override
   public FileWriter appender(String path) throws IOException {
     Path target = resolve(path);
-    createDirectories(target.getParent(), false);
+    createScratchDirectory(target.getParent());
     FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     ch.position(ch.size());
     return new Appender(target, ch);
@@ -163,10 +166,11 @@ public final class FilesystemDriver implements StorageDriver {
     if (!Files.exists(from)) {
       throw new PathNotFoundException(source);
     }
-    createDirectories(to.getParent(), true);
+    List<Path> toSync = createDirectories(to.getParent());
     fdatasync(from); // at once if it was written durably; else what an upload's appends left unflushed
     atomicMove(from, to);
-    fsyncDirectory(to.getParent()); // the source's directory forgetting it need not be durable
+    toSync.add(to.getParent()); // not the source's: its forgetting the file need not be durable
+    fsyncDirectories(toSync);
   }
 
   @Override
@@ -221,24 +225,43 @@ public final class FilesystemDriver implements StorageDriver {
   }
 
   /**
-   * Creates missing directories; durably, each new directory's entry in its parent fsynced, so a file renamed
-   * into it can't be lost with a directory the crash forgot. A directory another writer created without fsync (an
-   * upload's, for scratch files) is never where a durable file goes: those have directories of their own.
+   * Creates missing directories.
+   *
+   * @return the directories whose entries are new (the parents of those created), for a durable write to fsync
+   *     along with its own: a file renamed into a new directory can't be lost with a directory the crash forgot
    */
-  private Path createDirectories(Path dir, boolean durable) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return dir;
-    }
-    createDirectories(dir.getParent(), durable);
-    try {
-      Files.createDirectory(dir);
-      if (durable) {
-        fsyncDirectory(dir.getParent());
+  private static List<Path> createDirectories(Path dir) throws IOException {
+    List<Path> changed = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      changed.addAll(createDirectories(dir.getParent()));
+      try {
+        Files.createDirectory(dir);
+        changed.add(dir.getParent());
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        // made by a concurrent writer just now, which may not have fsynced its entry yet: ours will
+        changed.add(dir.getParent());
       }
-    } catch (java.nio.file.FileAlreadyExistsException raced) {
-      // made by a concurrent writer, which fsyncs it
     }
-    return dir;
+    return changed;
+  }
+
+  /**
+   * Creates missing directories for scratch files: only the directory that holds them (an upload's) may be lost in
+   * a crash; any other new one is made durable at once, since durable files may go into it later (a repository's
+   * directory, made by its first upload, will hold its links).
+   */
+  private static List<Path> createScratchDirectory(Path dir) throws IOException {
+    List<Path> changed = createDirectories(dir);
+    if (changed.size() > 1) {
+      fsyncDirectories(changed.subList(0, changed.size() - 1)); // all but the entry of dir itself
+    }
+    return new ArrayList<>();
+  }
+
+  private static void fsyncDirectories(List<Path> dirs) throws IOException {
+    for (Path dir : dirs) {
+      fsyncDirectory(dir);
+    }
   }
 
   /**
