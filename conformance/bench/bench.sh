@@ -32,7 +32,7 @@ JAVA=$(./berth java-home)/bin/java
 BENCH=conformance/bench
 WORK=$(mktemp -d "${BENCH_DIR:-/tmp}/berth-bench.XXXXXX")
 # As ./berth run starts it: the archive is made at the first start's exit, and the other starts use it.
-JAVA_OPTS=${BERTH_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -Xmx128m -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$WORK/berth.jsa}
+JAVA_OPTS=${BERTH_JAVA_OPTS:--XX:+UseSerialGC -Xms16m -Xmx128m -XX:+AutoCreateSharedArchive -XX:SharedArchiveFile=$WORK/berth.jsa -Xlog:cds=off -Xlog:cds+dynamic=off}
 
 declare -A PID PORT
 PORT[berth]=55101
