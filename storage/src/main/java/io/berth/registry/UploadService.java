@@ -260,9 +260,9 @@ public final class UploadService {
      */
     public void write(List<ByteBuffer> chunks) throws IOException {
       RunningHash running = hash;
-      List<ByteBuffer> forHash = chunks.stream().map(ByteBuffer::duplicate).toList();
+      List<ByteBuffer> forHash = running == null ? List.of() : chunks.stream().map(ByteBuffer::duplicate).toList();
       long bytes = forHash.stream().mapToLong(ByteBuffer::remaining).sum();
-      Future<?> hashing = running != null && bytes >= HASH_APART
+      Future<?> hashing = bytes >= HASH_APART
           ? HASHERS.submit(() -> forHash.forEach(running::update))
           : null;
       try {

@@ -255,7 +255,7 @@ public final class FilesystemDriver implements StorageDriver {
     if (changed.size() > 1) {
       fsyncDirectories(changed.subList(0, changed.size() - 1)); // all but the entry of dir itself
     }
-    return new ArrayList<>();
+    return List.of(); // nothing left to fsync
   }
 
   private static void fsyncDirectories(List<Path> dirs) throws IOException {

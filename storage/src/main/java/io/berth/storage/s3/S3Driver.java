@@ -203,14 +203,15 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
   /**
    * Sends the GET of the file's object (ranged from {@code offset}) at once, without a HEAD first. A moved file's
    * (empty) object lists its segments in its metadata, so a blob download is two requests to S3: that list, and the
-   * bytes (three for a range: S3 first refuses the range of an empty object).
+   * bytes (three for a range: S3 refuses the range of an empty object, and a HEAD reads the list instead).
    */
   @Override
   public SeekableByteChannel reader(String path, long offset) throws IOException {
     String key = keys.file(path);
     ResponseInputStream<GetObjectResponse> object = get(path, offset);
-    if (object == null) { // 416: the range starts at or past the end, or the object is a (short) list of segments
-      object = get(path, 0);
+    if (object == null) { // 416: the range starts at or past the end of the object (a group's is empty)
+      HeadObjectResponse head = head(key).orElseThrow(() -> new PathNotFoundException(path));
+      return new S3ReadChannel(client, bucket, pieces(path, head), offset);
     }
     Map<String, String> metadata = object.response().metadata();
     if (metadata.containsKey(SEGMENTS) || metadata.containsKey(APPENDED)) {
