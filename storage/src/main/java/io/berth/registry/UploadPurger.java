@@ -51,7 +51,7 @@ final class UploadPurger {
     int purged = 0;
     for (String uuid : driver.list(uploadsDir)) {
       String session = uploadsDir + "/" + uuid;
-      Optional<Instant> started = startedAt(session);
+      Optional<Instant> started = startedAt(session, uuid);
       if (started.isPresent() && started.get().isBefore(cutoff) && !inUse.test(uuid)) {
         driver.deleteScratch(session);
         purged++;
@@ -60,8 +60,15 @@ final class UploadPurger {
     return purged;
   }
 
-  /** When a session started; unknown while {@code start} is still writing it (so it is never purged then). */
-  private Optional<Instant> startedAt(String session) throws IOException {
+  /**
+   * When a session started: its id tells. A session of an older Berth is a directory with a {@code startedat} file,
+   * unknown while {@code start} was still writing it (so it is never purged then).
+   */
+  private Optional<Instant> startedAt(String session, String uuid) throws IOException {
+    Optional<Instant> fromId = UploadIds.startedAt(uuid);
+    if (fromId.isPresent()) {
+      return fromId;
+    }
     try {
       return Optional.of(Instant.parse(
           new String(driver.getContent(session + "/startedat"), StandardCharsets.US_ASCII).trim()));

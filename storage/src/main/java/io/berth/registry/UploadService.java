@@ -15,19 +15,17 @@ import io.berth.storage.WriteConflictException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * Blob upload sessions. Their bytes live in storage, so an upload survives a restart and continues; the
@@ -41,8 +39,6 @@ import java.util.regex.Pattern;
  * ({@link StorageDriver#move(String, String, long)}), even if another instance appended meanwhile.
  */
 public final class UploadService {
-  private static final Pattern UUID_PATTERN = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
-
   private static final Duration BUSY_WAIT = Duration.ofSeconds(2);
   /** Batches this large are hashed on a thread of their own while they are written. */
   private static final long HASH_APART = 256 << 10;
@@ -62,19 +58,19 @@ public final class UploadService {
     this.blobs = blobs;
   }
 
-  /** Starts a session; returns its id. */
+  /** Starts a session: an empty file under an id that tells when it began ({@link UploadIds}); returns the id. */
   public String start(RepositoryName repository, DigestAlgorithm algorithm) throws IOException {
-    String uuid = UUID.randomUUID().toString();
-    driver.putScratch(StoragePaths.uploadStartedAt(repository, uuid),
-        Instant.now().toString().getBytes(StandardCharsets.US_ASCII));
+    String uuid = UploadIds.next(Instant.now());
+    try (FileWriter session = driver.appender(StoragePaths.upload(repository, uuid))) {
+      session.commit();
+    }
     hashes.put(uuid, new RunningHash(algorithm));
     return uuid;
   }
 
   /** Bytes received so far. */
   public long offset(RepositoryName repository, String uuid) throws IOException {
-    requireExists(repository, uuid);
-    return driver.size(StoragePaths.uploadData(repository, uuid)).orElse(0L);
+    return requireExists(repository, uuid);
   }
 
   /**
@@ -91,7 +87,7 @@ public final class UploadService {
       requireExists(repository, uuid); // cancelled while we waited?
       FileWriter writer;
       try {
-        writer = driver.appender(StoragePaths.uploadData(repository, uuid));
+        writer = driver.appender(StoragePaths.upload(repository, uuid));
       } catch (WriteConflictException e) {
         throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
             "upload " + uuid + " is being written by another request");
@@ -131,13 +127,8 @@ public final class UploadService {
     requireExists(repository, uuid);
     acquire(uuid);
     try {
-      requireExists(repository, uuid); // cancelled while we waited?
-      String data = StoragePaths.uploadData(repository, uuid);
-      long size = driver.size(data).orElse(-1L);
-      if (size < 0) {
-        driver.putScratch(data, new byte[0]);
-        size = 0;
-      }
+      long size = requireExists(repository, uuid); // cancelled while we waited?
+      String data = StoragePaths.upload(repository, uuid);
       Digest actual = digestOf(uuid, data, size, expected.algorithm());
       if (!actual.equals(expected)) {
         cancelQuietly(repository, uuid);
@@ -150,7 +141,6 @@ public final class UploadService {
         driver.move(data, StoragePaths.blobData(expected), size); // what was hashed, not what came since
       }
       blobs.link(repository, expected);
-      driver.deleteScratch(StoragePaths.upload(repository, uuid));
       hashes.invalidate(uuid);
       return new StoredBlob(expected, size, driver);
     } finally {
@@ -202,11 +192,12 @@ public final class UploadService {
     }
   }
 
-  private void requireExists(RepositoryName repository, String uuid) throws IOException {
-    if (uuid == null || !UUID_PATTERN.matcher(uuid).matches()
-        || driver.size(StoragePaths.uploadStartedAt(repository, uuid)).isEmpty()) {
-      throw new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown: " + uuid);
-    }
+  /** @return the bytes the session holds */
+  private long requireExists(RepositoryName repository, String uuid) throws IOException {
+    Optional<Long> size = UploadIds.isWellFormed(uuid)
+        ? driver.size(StoragePaths.upload(repository, uuid))
+        : Optional.empty();
+    return size.orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown: " + uuid));
   }
 
   private Digest digestOf(String uuid, String data, long size, DigestAlgorithm algorithm) throws IOException {

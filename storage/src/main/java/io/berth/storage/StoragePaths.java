@@ -14,8 +14,8 @@ import io.berth.oci.Tag;
  *   _manifests/revisions/&lt;alg&gt;/&lt;hex&gt;/link                 manifest is in this repository
  *   _manifests/tags/&lt;tag&gt;                                  tag points at this digest (content: digest)
  *   _referrers/&lt;alg&gt;/&lt;hex&gt;/&lt;alg&gt;.&lt;hex&gt;                 a referrer of a subject (content: its descriptor)
- *   _uploads/&lt;uuid&gt;/data                                  bytes of an upload in progress
- *   _uploads/&lt;uuid&gt;/startedat                             when it began
+ *   _uploads/&lt;uuid&gt;                                       bytes of an upload in progress (a version-7 UUID: it
+ *                                                          tells when the upload began)
  * repositories/_catalogstamp                               changed whenever a process adds a repository new to it
  * </pre>
  *
@@ -97,13 +97,5 @@ public final class StoragePaths {
 
   public static String upload(RepositoryName name, String uuid) {
     return repository(name) + "/" + UPLOADS + "/" + uuid;
-  }
-
-  public static String uploadData(RepositoryName name, String uuid) {
-    return upload(name, uuid) + "/data";
-  }
-
-  public static String uploadStartedAt(RepositoryName name, String uuid) {
-    return upload(name, uuid) + "/startedat";
   }
 }

@@ -2,6 +2,7 @@ package io.berth.registry;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class UploadServiceTest {
   static final RepositoryName APP = RepositoryName.parse("team/app");
   static final RepositoryName OTHER = RepositoryName.parse("team/other");
+  static final String UPLOADS = StoragePaths.repository(APP) + "/" + StoragePaths.UPLOADS;
 
   @TempDir
   Path root;
@@ -68,6 +74,19 @@ class UploadServiceTest {
     assertEquals(11, blob.size());
     assertArrayEquals(utf8("hello world"), read(registry.blobs().get(APP, digest)));
     assertThrows(RegistryException.class, () -> registry.uploads().offset(APP, uuid), "session is gone");
+    assertEquals(List.of(), driver.list(UPLOADS), "the session's file became the blob's");
+  }
+
+  @Test
+  void aSessionIsOneFileNamedByAnIdThatTellsWhenItBegan() throws IOException {
+    Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    String uuid = registry.uploads().start(APP, DigestAlgorithm.SHA256);
+    Instant after = Instant.now();
+    assertEquals(List.of(uuid), driver.list(UPLOADS));
+    assertEquals(Optional.of(0L), driver.size(StoragePaths.upload(APP, uuid)));
+    Instant started = UploadIds.startedAt(uuid).orElseThrow();
+    assertTrue(!started.isBefore(before) && !started.isAfter(after), started + " not within the call");
+    assertNotEquals(uuid, registry.uploads().start(APP, DigestAlgorithm.SHA256));
   }
 
   @Test
@@ -160,7 +179,7 @@ class UploadServiceTest {
     String uuid = registry.uploads().start(APP, DigestAlgorithm.SHA256);
     append(uuid, null, "bytes");
     registry.uploads().cancel(APP, uuid);
-    assertTrue(driver.list(StoragePaths.upload(APP, uuid)).isEmpty());
+    assertEquals(List.of(), driver.list(UPLOADS));
     assertThrows(RegistryException.class, () -> registry.uploads().offset(APP, uuid));
   }
 
