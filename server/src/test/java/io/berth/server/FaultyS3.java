@@ -111,7 +111,7 @@ final class FaultyS3 implements AutoCloseable {
           return;
         }
         if (errorsLeft.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-          answerError(client);
+          answerError(client, new String(head, 0, 5, StandardCharsets.US_ASCII).equals("HEAD "));
           return;
         }
         if (server == null) {
@@ -173,17 +173,22 @@ final class FaultyS3 implements AutoCloseable {
     return length;
   }
 
-  /** Answers the error and closes: a body the client may still send is not read. */
-  private void answerError(Socket client) throws IOException {
+  /**
+   * Answers the error and closes: a body the client may still send is not read. It counts as sent before it is
+   * written, as a client may close as soon as it has read the head (it does after a HEAD), and the write then fails.
+   */
+  private void answerError(Socket client, boolean head) throws IOException {
     byte[] body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" + errorCode
         + "</Code><Message>injected by FaultyS3</Message><RequestId>faulty</RequestId></Error>")
         .getBytes(StandardCharsets.UTF_8);
+    errorsSent.incrementAndGet();
     OutputStream out = client.getOutputStream();
     out.write(("HTTP/1.1 " + errorStatus + " Injected\r\nContent-Type: application/xml\r\nContent-Length: "
         + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-    out.write(body);
+    if (!head) {
+      out.write(body);
+    }
     out.flush();
-    errorsSent.incrementAndGet();
     client.shutdownOutput();
   }
 
