@@ -15,6 +15,7 @@
 #   4. SMALL_COUNT pushes of 4 KiB blobs (POST + PUT) at concurrency 16, blobs/s
 #   5. each server's peak resident memory and CPU seconds during each phase (/proc)
 #   6. time from process start to the first 200 on /v2/ (median of 5 starts)
+#   and the disk's limit: BIG_MIB MiB written by dd with fdatasync, each round before the uploads
 # Environment: LOAD_SECONDS (10), SMALL_COUNT (2000), WARM_SMALL (6000: small pushes to warm up with),
 # BERTH_JAVA_OPTS (those of ./berth run: -Xmx128m, CDS).
 # Needs: ./berth build, docker-registry, curl, hey. Uses only 127.0.0.1.
@@ -219,6 +220,12 @@ for round in $(seq "$ROUNDS"); do
     cp "$WORK/big" "$WORK/big.$form"
     echo "sha256:$(sha256sum "$WORK/big.$form" | cut -d' ' -f1)" >"$WORK/digest.$form"
   done
+  # The disk's limit for a durable upload, under the same load: this VM's disk takes a few GB at 1 GB/s and more,
+  # then far less, so a figure from a quiet machine would mislead.
+  sync; t=$(now_ns)
+  dd if="$WORK/big.mono" of="$WORK/disk.probe" bs=1M conv=fdatasync status=none
+  record disk disk.write "$(rate "$t")"
+  rm -f "$WORK/disk.probe"
   for who in "${order[@]}"; do
     for form in mono chunked; do
       sync; phase_begin
@@ -290,3 +297,6 @@ for p in upload.mono upload.chunked download load small; do
   row "peak resident memory, $p" "rss.$p" MB lower "Berth ≤ 200 MB" max
   row "CPU seconds, $p" "cpu.$p" s lower "-"
 done
+echo
+echo "The disk, each round before the uploads: $BIG_MIB MiB written by dd with fdatasync at $(value disk disk.write median) MiB/s"
+echo "(median), the most a durable upload can reach. Berth's uploads are durable when answered; distribution's are not."
