@@ -70,7 +70,7 @@ public final class UploadService {
 
   /** Bytes received so far. */
   public long offset(RepositoryName repository, String uuid) throws IOException {
-    return requireExists(repository, uuid);
+    return sizeOf(repository, uuid);
   }
 
   /**
@@ -127,7 +127,7 @@ public final class UploadService {
     requireExists(repository, uuid);
     acquire(uuid);
     try {
-      long size = requireExists(repository, uuid); // cancelled while we waited?
+      long size = sizeOf(repository, uuid); // and cancelled while we waited?
       String data = StoragePaths.upload(repository, uuid);
       Digest actual = digestOf(uuid, data, size, expected.algorithm());
       if (!actual.equals(expected)) {
@@ -192,12 +192,22 @@ public final class UploadService {
     }
   }
 
-  /** @return the bytes the session holds */
-  private long requireExists(RepositoryName repository, String uuid) throws IOException {
+  private void requireExists(RepositoryName repository, String uuid) throws IOException {
+    if (!UploadIds.isWellFormed(uuid) || !driver.exists(StoragePaths.upload(repository, uuid))) {
+      throw unknown(uuid);
+    }
+  }
+
+  /** The bytes the session holds. */
+  private long sizeOf(RepositoryName repository, String uuid) throws IOException {
     Optional<Long> size = UploadIds.isWellFormed(uuid)
         ? driver.size(StoragePaths.upload(repository, uuid))
         : Optional.empty();
-    return size.orElseThrow(() -> new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown: " + uuid));
+    return size.orElseThrow(() -> unknown(uuid));
+  }
+
+  private static RegistryException unknown(String uuid) {
+    return new RegistryException(ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload unknown: " + uuid);
   }
 
   private Digest digestOf(String uuid, String data, long size, DigestAlgorithm algorithm) throws IOException {

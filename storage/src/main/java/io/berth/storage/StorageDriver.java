@@ -22,6 +22,11 @@ public interface StorageDriver {
   /** Size of the file at {@code path}, or empty when there is none. */
   Optional<Long> size(String path) throws IOException;
 
+  /** Whether a file is at {@code path}: cheaper than {@link #size} where a size takes more than one look (S3). */
+  default boolean exists(String path) throws IOException {
+    return size(path).isPresent();
+  }
+
   /** The whole content of a small file. */
   byte[] getContent(String path) throws IOException, PathNotFoundException;
 

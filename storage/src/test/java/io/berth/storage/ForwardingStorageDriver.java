@@ -21,6 +21,11 @@ public class ForwardingStorageDriver implements StorageDriver {
   }
 
   @Override
+  public boolean exists(String path) throws IOException {
+    return delegate.exists(path);
+  }
+
+  @Override
   public byte[] getContent(String path) throws IOException {
     return delegate.getContent(path);
   }

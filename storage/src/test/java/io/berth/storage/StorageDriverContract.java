@@ -2,6 +2,7 @@ package io.berth.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,12 +79,14 @@ public abstract class StorageDriverContract {
   void emptyContentIsAFile() throws IOException {
     driver.putContent("empty", new byte[0]);
     assertEquals(Optional.of(0L), driver.size("empty"));
+    assertTrue(driver.exists("empty"));
     assertArrayEquals(new byte[0], driver.getContent("empty"));
   }
 
   @Test
   void missingPathsAreReportedAsMissing() throws IOException {
     assertEquals(Optional.empty(), driver.size("nope"));
+    assertFalse(driver.exists("nope"));
     assertThrows(PathNotFoundException.class, () -> driver.getContent("nope"));
     assertThrows(PathNotFoundException.class, () -> driver.reader("nope", 0));
     assertEquals(List.of(), driver.list("nope"));
@@ -93,6 +96,7 @@ public abstract class StorageDriverContract {
   void aDirectoryHasNoSize() throws IOException {
     driver.putContent("dir/file", utf8("x"));
     assertEquals(Optional.empty(), driver.size("dir"));
+    assertFalse(driver.exists("dir"));
   }
 
   @Test
@@ -537,6 +541,7 @@ public abstract class StorageDriverContract {
       w.commit();
     }
     assertEquals(Optional.of(0L), driver.size("nothing/data"));
+    assertTrue(driver.exists("nothing/data"));
     assertArrayEquals(new byte[0], driver.getContent("nothing/data"));
     assertEquals(List.of("data"), driver.list("nothing"));
   }

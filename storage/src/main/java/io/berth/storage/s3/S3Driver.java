@@ -174,6 +174,12 @@ public final class S3Driver implements StorageDriver, AutoCloseable {
     return Optional.of(head.get().contentLength());
   }
 
+  /** One HEAD: the size of an appended file would also list its segments. */
+  @Override
+  public boolean exists(String path) throws IOException {
+    return head(keys.file(path)).isPresent();
+  }
+
   @Override
   public byte[] getContent(String path) throws IOException {
     String key = keys.file(path);
