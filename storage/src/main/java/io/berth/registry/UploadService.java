@@ -19,7 +19,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -200,10 +199,10 @@ public final class UploadService {
 
   /** The bytes the session holds. */
   private long sizeOf(RepositoryName repository, String uuid) throws IOException {
-    Optional<Long> size = UploadIds.isWellFormed(uuid)
-        ? driver.size(StoragePaths.upload(repository, uuid))
-        : Optional.empty();
-    return size.orElseThrow(() -> unknown(uuid));
+    if (!UploadIds.isWellFormed(uuid)) {
+      throw unknown(uuid);
+    }
+    return driver.size(StoragePaths.upload(repository, uuid)).orElseThrow(() -> unknown(uuid));
   }
 
   private static RegistryException unknown(String uuid) {
